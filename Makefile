@@ -1,0 +1,129 @@
+# ebb — top-level build (plain make, no generator).
+#
+#   make              library (build/libebb.a, build/libebb.so) and the tool (build/ebb)
+#   make demo         build everything, run the demonstration (DEMO_ARGS="--entries N")
+#   make test         build and run every test; then the whole suite again under ASan+UBSan
+#   make install      PREFIX=/usr/local DESTDIR= : headers, libraries, tool, pkg-config, CMake
+#   make bench-boost  ebb next to boost::unordered_flat_map (installs libboost1.81-dev)
+#   make format       clang-format every source file
+#
+# One build tree per flavour: BUILD=build (default, -O2) or BUILD=build/asan SAN=1.
+
+.DEFAULT_GOAL := all
+BUILD   ?= build
+PREFIX  ?= /usr/local
+DESTDIR ?=
+VERSION := 0.1.0
+SOVER   := 0
+
+OPT  ?= -O2
+WARN := -Wall -Wextra -Wpedantic
+ifeq ($(SAN),1)
+OPT      := -O1
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+ALL_CPPFLAGS := -Iinclude -D_GNU_SOURCE $(CPPFLAGS)
+ALL_CFLAGS   := -std=c11 $(OPT) -g -fPIC $(WARN) $(SANFLAGS) $(CFLAGS)
+ALL_LDFLAGS  := $(SANFLAGS) $(LDFLAGS)
+
+# Debian packages needed to build and test (scripts/deps.sh installs them, or says how).
+DEB_PACKAGES := libmicrohttpd-dev pkg-config
+TOOL_LIBS    := $(shell pkg-config --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd) -lm -lpthread
+
+LIB_SRC      := $(wildcard src/*.c)
+TOOL_SRC     := $(wildcard tool/*.c)
+TOOLLIB_SRC  := $(filter-out tool/main.c,$(TOOL_SRC))
+TEST_SRC     := $(wildcard tests/test_*.c)
+HELPER_SRC   := $(wildcard tests/helpers/*.c)
+EXAMPLE_SRC  := $(wildcard examples/*.c)
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+LIB_OBJ     := $(call obj,$(LIB_SRC))
+TOOLLIB_OBJ := $(call obj,$(TOOLLIB_SRC))
+TESTS       := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
+HELPERS     := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(HELPER_SRC))
+EXAMPLES    := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EXAMPLE_SRC))
+
+.PHONY: all demo test tests test-run install uninstall format clean deps bench-boost
+all: $(BUILD)/libebb.a $(BUILD)/libebb.so $(BUILD)/ebb
+
+deps: $(BUILD)/.deps
+$(BUILD)/.deps: scripts/deps.sh
+	@mkdir -p $(@D)
+	@scripts/deps.sh $(DEB_PACKAGES)
+	@touch $@
+
+$(BUILD)/obj/%.o: %.c | $(BUILD)/.deps
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libebb.a: $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/libebb.so: $(LIB_OBJ)
+	$(CC) -shared -Wl,-soname,libebb.so.$(SOVER) $(ALL_LDFLAGS) -o $@ $^
+
+# Everything of the tool but main(), so tests can link its parts.
+$(BUILD)/libebbtool.a: $(TOOLLIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/ebb: $(BUILD)/obj/tool/main.o $(BUILD)/libebbtool.a $(BUILD)/libebb.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TOOL_LIBS)
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(BUILD)/libebbtool.a $(BUILD)/libebb.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TOOL_LIBS)
+
+$(BUILD)/examples/%: $(BUILD)/obj/examples/%.o $(BUILD)/libebb.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lm
+
+tests: all $(TESTS) $(HELPERS) $(EXAMPLES)
+
+demo: all
+	$(BUILD)/ebb demo $(DEMO_ARGS)
+
+# The suite runs twice: optimised, then instrumented with ASan+UBSan (LeakSanitizer included).
+test:
+	$(MAKE) tests BUILD=build
+	$(MAKE) tests BUILD=build/asan SAN=1
+	tests/run.sh build build/asan
+
+test-run: tests
+	tests/run.sh $(BUILD)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/include/ebb $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+	    $(DESTDIR)$(PREFIX)/lib/cmake/ebb $(DESTDIR)$(PREFIX)/bin
+	install -m 644 include/ebb/*.h $(DESTDIR)$(PREFIX)/include/ebb/
+	install -m 644 $(BUILD)/libebb.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(BUILD)/libebb.so $(DESTDIR)$(PREFIX)/lib/libebb.so.$(VERSION)
+	ln -sf libebb.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libebb.so.$(SOVER)
+	ln -sf libebb.so.$(SOVER) $(DESTDIR)$(PREFIX)/lib/libebb.so
+	install -m 755 $(BUILD)/ebb $(DESTDIR)$(PREFIX)/bin/ebb
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' scripts/ebb.pc.in \
+	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/ebb.pc
+	sed -e 's|@VERSION@|$(VERSION)|g' scripts/ebbConfig.cmake.in \
+	    > $(DESTDIR)$(PREFIX)/lib/cmake/ebb/ebbConfig.cmake
+	sed -e 's|@VERSION@|$(VERSION)|g' scripts/ebbConfigVersion.cmake.in \
+	    > $(DESTDIR)$(PREFIX)/lib/cmake/ebb/ebbConfigVersion.cmake
+
+uninstall:
+	rm -rf $(DESTDIR)$(PREFIX)/include/ebb $(DESTDIR)$(PREFIX)/lib/cmake/ebb
+	rm -f $(DESTDIR)$(PREFIX)/lib/libebb.* $(DESTDIR)$(PREFIX)/lib/pkgconfig/ebb.pc \
+	    $(DESTDIR)$(PREFIX)/bin/ebb
+
+bench-boost: all
+	@scripts/deps.sh g++ libboost1.81-dev
+	$(MAKE) -f bench/boost.mk BUILD=$(BUILD)
+
+format:
+	clang-format -i $(wildcard include/ebb/*.h src/*.c src/*.h tool/*.c tool/*.h tests/*.c tests/*.h \
+	    tests/helpers/*.c examples/*.c bench/*.c bench/*.cpp)
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
