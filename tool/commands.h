@@ -5,5 +5,7 @@
 #define EBB_TOOL_COMMANDS_H
 
 int ebb_cmd_demo(int argc, char **argv);
+int ebb_cmd_watch(int argc, char **argv);
+int ebb_cmd_check(int argc, char **argv);
 
 #endif

@@ -1,0 +1,219 @@
+/* `ebb check`: a liveness probe. One line of output, exit 0 healthy / 1 unhealthy.
+ *
+ * --max-rss needs one sample. --max-ratio and --max-leak-rate need a short series: samples every
+ * --interval for --for (default 5 s at 250 ms when either is given). The ratio is the last sample
+ * over the median of the series; the growth rate is the Theil–Sen slope of the series, counted
+ * only when at least 80% of its pairs rise, so noise never fails a probe. Errors (no such
+ * process, permission, bad arguments) have their own exit statuses, distinct from "unhealthy".
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "commands.h"
+#include "watch.h"
+#include "watch_detect.h"
+#include "watch_proc.h"
+#include "watch_units.h"
+
+static const char usage_text[] =
+    "NAME\n"
+    "    ebb check - one memory health check of a process, for liveness probes\n"
+    "\n"
+    "SYNOPSIS\n"
+    "    ebb check PID [--max-rss SIZE] [--max-ratio R] [--max-leak-rate RATE] [--for DUR]\n"
+    "\n"
+    "DESCRIPTION\n"
+    "    Measures the process's resident memory and prints one line: 'ok' or 'unhealthy' with\n"
+    "    the figures and the limit that was crossed. --max-rss needs one sample; --max-ratio\n"
+    "    and --max-leak-rate take a short series (--for, sampled every --interval): the ratio is\n"
+    "    the last sample over the series' median, the growth rate its Theil-Sen slope (counted\n"
+    "    only when at least 80% of sample pairs rise). With no --max-* option the check only\n"
+    "    proves the process exists and can be read.\n"
+    "\n"
+    "OPTIONS\n"
+    "    --max-rss SIZE         unhealthy when RSS > SIZE\n"
+    "    --max-ratio R          unhealthy when RSS / median of the series > R\n"
+    "    --max-leak-rate RATE   unhealthy when steady growth > RATE (e.g. 1M/min, 20K/s)\n"
+    "    --for DUR              length of the series (5s when a ratio or rate is checked)\n"
+    "    -i, --interval DUR     time between samples of the series (250ms)\n"
+    "    --no-pss               read only /proc/PID/status (no ptrace permission needed)\n"
+    "    -h, --help             this text\n"
+    "    SIZE: 512M, 2G, 1.5GiB, 4096 (K/M/G/T and KiB.. = 1024^n, KB/MB.. = 1000^n).\n"
+    "\n"
+    "EXIT STATUS\n"
+    "    0    healthy\n"
+    "    1    unhealthy: a limit was crossed\n"
+    "    2    usage error: bad option, malformed size, rate, duration or PID\n"
+    "    3    no such process, or it exited during the check\n"
+    "    4    permission denied reading the process\n"
+    "    5    runtime error\n"
+    "\n"
+    "EXAMPLES\n"
+    "    ebb check 4242 --max-rss 1.5GiB\n"
+    "    ebb check 4242 --max-ratio 2 --max-leak-rate 10M/min --for 3s\n"
+    "    Kubernetes:  livenessProbe: {exec: {command: [ebb, check, '1', --max-rss, 900M]}}\n";
+
+struct check_opts {
+    pid_t pid;
+    int has_rss, has_ratio, has_rate, no_pss;
+    uint64_t max_rss;
+    double max_ratio, max_rate, span, interval;
+};
+
+static int usage_error(const char *fmt, const char *arg) {
+    fprintf(stderr, "ebb check: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\nTry 'ebb check --help'.\n");
+    return EBB_EXIT_USAGE;
+}
+
+enum { OPT_MAX_RSS = 256, OPT_MAX_RATIO, OPT_MAX_RATE, OPT_FOR, OPT_NO_PSS };
+
+static int parse_one(int c, const char *arg, struct check_opts *o) {
+    double v;
+    switch (c) {
+    case OPT_MAX_RSS:
+        if (ebb_parse_size(arg, &o->max_rss)) return usage_error("bad --max-rss '%s' (expected a size like 512M, 2G, 1.5GiB)", arg);
+        o->has_rss = 1;
+        return 0;
+    case OPT_MAX_RATIO:
+        if (ebb_parse_number(arg, 1, 1e6, &o->max_ratio)) return usage_error("bad --max-ratio '%s' (expected a number >= 1)", arg);
+        o->has_ratio = 1;
+        return 0;
+    case OPT_MAX_RATE:
+        if (ebb_parse_rate(arg, &o->max_rate)) return usage_error("bad --max-leak-rate '%s' (expected a rate like 1M/min)", arg);
+        o->has_rate = 1;
+        return 0;
+    case OPT_FOR:
+        if (ebb_parse_duration(arg, &o->span)) return usage_error("bad --for '%s'", arg);
+        return 0;
+    case 'i':
+        if (ebb_parse_duration(arg, &v) || v <= 0) return usage_error("bad --interval '%s'", arg);
+        o->interval = v;
+        return 0;
+    case OPT_NO_PSS: o->no_pss = 1; return 0;
+    default: return usage_error("%s", "bad option");
+    }
+}
+
+/* 0 to go on, -1 after --help, or an exit status. */
+static int parse_options(int argc, char **argv, struct check_opts *o) {
+    static const struct option longopts[] = {
+        {"max-rss", required_argument, NULL, OPT_MAX_RSS},
+        {"max-ratio", required_argument, NULL, OPT_MAX_RATIO},
+        {"max-leak-rate", required_argument, NULL, OPT_MAX_RATE},
+        {"for", required_argument, NULL, OPT_FOR},
+        {"interval", required_argument, NULL, 'i'},
+        {"no-pss", no_argument, NULL, OPT_NO_PSS},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    memset(o, 0, sizeof *o);
+    o->span = -1;
+    o->interval = 0.25;
+    optind = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "i:h", longopts, NULL)) != -1) {
+        if (c == 'h') {
+            fputs(usage_text, stdout);
+            return -1;
+        }
+        int rc = parse_one(c, optarg, o);
+        if (rc) return rc;
+    }
+    if (argc - optind != 1) return usage_error("%s", "expected exactly one PID");
+    double pid;
+    if (ebb_parse_number(argv[optind], 1, 4194304, &pid) || pid != floor(pid))
+        return usage_error("invalid PID '%s'", argv[optind]);
+    o->pid = (pid_t)pid;
+    if (o->span < 0) o->span = o->has_ratio || o->has_rate ? 5 : 0;
+    return 0;
+}
+
+static int read_failure(pid_t pid, int err, int no_pss) {
+    if (err == -ESRCH) {
+        printf("unknown: process %d does not exist\n", (int)pid);
+        return EBB_EXIT_GONE;
+    }
+    if (err == -EACCES) {
+        printf("unknown: permission denied reading process %d (run as its owner or root%s)\n",
+               (int)pid, no_pss ? "" : ", or pass --no-pss");
+        return EBB_EXIT_DENIED;
+    }
+    printf("unknown: cannot read /proc/%d\n", (int)pid);
+    return EBB_EXIT_RUNTIME;
+}
+
+static void sleep_seconds(double s) {
+    struct timespec ts = {(time_t)s, (long)((s - floor(s)) * 1e9)};
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {}
+}
+
+#define MAX_SERIES 4096
+
+struct series {
+    double t[MAX_SERIES], y[MAX_SERIES];
+    size_t n;
+};
+
+/* Samples the process for o->span seconds (at least once). 0 or a read error. */
+static int measure(const struct check_opts *o, struct series *s) {
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    s->n = 0;
+    for (;;) {
+        struct ebb_proc_sample p;
+        int err = ebb_proc_read(o->pid, !o->no_pss, NULL, NULL, &p);
+        if (err) return err;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        double t = (double)(now.tv_sec - start.tv_sec) + (double)(now.tv_nsec - start.tv_nsec) / 1e9;
+        s->t[s->n] = t;
+        s->y[s->n++] = (double)p.rss;
+        if (t + o->interval > o->span + 1e-9 || s->n == MAX_SERIES) return 0;
+        sleep_seconds(o->interval);
+    }
+}
+
+/* Steady growth rate of the series, 0 when it does not rise steadily. */
+static double growth_rate(const struct series *s) {
+    static double pairs[64 * 63 / 2], t[64], y[64];
+    size_t k = s->n < 64 ? s->n : 64;
+    if (k < 3) return 0;
+    for (size_t i = 0; i < k; i++) { /* evenly thinned, like the detector */
+        size_t j = k > 1 ? i * (s->n - 1) / (k - 1) : 0;
+        t[i] = s->t[j], y[i] = s->y[j];
+    }
+    double slope, conc;
+    if (!ebb_theil_sen(t, y, k, pairs, &slope, &conc) || conc < 0.8) return 0;
+    return slope > 0 ? slope : 0;
+}
+
+int ebb_cmd_check(int argc, char **argv) {
+    struct check_opts o;
+    int code = parse_options(argc, argv, &o);
+    if (code) return code < 0 ? EBB_EXIT_OK : code;
+    static struct series s;
+    int err = measure(&o, &s);
+    if (err) return read_failure(o.pid, err, o.no_pss);
+    double rss = s.y[s.n - 1], copy[MAX_SERIES];
+    memcpy(copy, s.y, s.n * sizeof *copy);
+    double median = ebb_median(copy, s.n), ratio = median > 0 ? rss / median : 1;
+    double rate = growth_rate(&s);
+    char a[32], b[32], why[256] = "";
+    if (o.has_rss && rss > (double)o.max_rss)
+        snprintf(why, sizeof why, " rss %s > max-rss %s", ebb_format_bytes(a, sizeof a, rss),
+                 ebb_format_bytes(b, sizeof b, (double)o.max_rss));
+    else if (o.has_ratio && ratio > o.max_ratio)
+        snprintf(why, sizeof why, " ratio %.2f > max-ratio %.2f", ratio, o.max_ratio);
+    else if (o.has_rate && rate > o.max_rate)
+        snprintf(why, sizeof why, " growth %s/s > max-leak-rate %s/s", ebb_format_bytes(a, sizeof a, rate),
+                 ebb_format_bytes(b, sizeof b, o.max_rate));
+    printf("%s: pid %d rss %s", *why ? "unhealthy" : "ok", (int)o.pid, ebb_format_bytes(a, sizeof a, rss));
+    if (s.n > 1) printf(" ratio %.2f growth %s/s over %.1fs", ratio, ebb_format_bytes(b, sizeof b, rate), s.t[s.n - 1]);
+    printf("%s%s\n", *why ? " --" : "", why);
+    return *why ? EBB_EXIT_ALERT : EBB_EXIT_OK;
+}

@@ -1,0 +1,716 @@
+/* `ebb watch`: sample a process's memory at a fixed interval and feed the detector.
+ *
+ * Structure: options -> a source of samples (a PID, a command we launch, or a replay file) ->
+ * for each sample: detector step, one output line (text or JSON), metrics snapshot for --listen,
+ * history for --plot, a line for --record, and alerts (--on-alert hooks, rate-limited by
+ * --cooldown measured in sample time, so replays behave like live runs).
+ *
+ * Signals stay blocked except while we sleep in ppoll(), so every handler runs at one known
+ * point of the loop and a SIGCHLD can never slip in between a check and the sleep. When we
+ * launched the command, INT/TERM/HUP/QUIT/USR1/USR2 sent to us by a process (si_code <= 0) are
+ * forwarded to it; those the terminal sends reach the command through its process group anyway.
+ * The command's exit ends the watch, and its status becomes ours.
+ *
+ * Cost per sample: two small /proc reads (status, smaps_rollup), a few cgroup files when there is
+ * a cgroup v2 memory controller, and one detector step (well under a millisecond).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "watch.h"
+#include "watch_detect.h"
+#include "watch_http.h"
+#include "watch_plot.h"
+#include "watch_proc.h"
+#include "watch_series.h"
+#include "watch_units.h"
+
+static const char usage_text[] =
+    "NAME\n"
+    "    ebb watch - see a process's memory running away before the OOM killer does\n"
+    "\n"
+    "SYNOPSIS\n"
+    "    ebb watch [OPTIONS] PID\n"
+    "    ebb watch [OPTIONS] -- COMMAND [ARGS...]\n"
+    "    ebb watch [OPTIONS] --replay FILE\n"
+    "\n"
+    "DESCRIPTION\n"
+    "    Samples the process every interval: RSS, anonymous, file-backed and swapped memory\n"
+    "    (/proc/PID/status), PSS (/proc/PID/smaps_rollup) and, in a cgroup v2 with the memory\n"
+    "    controller, memory.current, the tightest memory.max and OOM events. From the RSS:\n"
+    "      baseline  the rolling median over --baseline-window;\n"
+    "      level     none, light, medium or severe when RSS/baseline reaches each of --levels for\n"
+    "                --confirm samples in a row; left again below level*(1-hysteresis);\n"
+    "      leak      a Theil-Sen slope over up to --leak-window, reported in bytes/s only while\n"
+    "                growth is steady, precise and makes new highs (never during the first leak\n"
+    "                window), with the time left before --limit or the cgroup limit.\n"
+    "    With -- COMMAND, the command is launched and watched, signals sent to ebb are forwarded\n"
+    "    to it, and ebb exits with its status.\n"
+    "\n"
+    "OPTIONS\n"
+    "    -i, --interval DUR        time between samples (1s)\n"
+    "    -b, --baseline-window DUR window of the rolling median (30s)\n"
+    "    -w, --leak-window DUR     longest window of the leak slope (5m)\n"
+    "    -L, --levels L,M,S        ratios entering light, medium, severe (1.3,1.8,2.5)\n"
+    "        --hysteresis F        leave a level below ratio*(1-F) (0.05)\n"
+    "        --confirm N           samples in a row to enter or leave a state (3)\n"
+    "    -l, --limit SIZE          memory limit for the time left (also the cgroup's, if any)\n"
+    "    -d, --duration DUR        stop after DUR (PID and replay modes)\n"
+    "    -j, --json                one JSON object per sample on stdout\n"
+    "    -q, --quiet               print alerts only (text mode)\n"
+    "        --listen [ADDR:]PORT  serve Prometheus metrics at /metrics (ADDR default 127.0.0.1)\n"
+    "        --on-alert CMD        run CMD with sh -c when a level is entered, a leak is\n"
+    "                              reported or the cgroup OOM-kills; environment: EBB_EVENT,\n"
+    "                              EBB_PID, EBB_SEVERITY, EBB_RATIO, EBB_RSS_BYTES,\n"
+    "                              EBB_BASELINE_BYTES, EBB_LEAK_BYTES_PER_S, EBB_ETA_S, EBB_T\n"
+    "        --cooldown DUR        run --on-alert at most once per DUR (5m)\n"
+    "        --plot FILE.svg       write a chart of memory, baseline and thresholds at the end\n"
+    "        --record FILE         write the samples as CSV (seconds,bytes)\n"
+    "        --replay FILE         read samples from CSV instead of a process ('-' = stdin)\n"
+    "        --no-pss              do not read smaps_rollup (cheaper; no ptrace permission needed)\n"
+    "    -h, --help                this text\n"
+    "    SIZE: 512M, 2G, 1.5GiB, 4096 (K/M/G/T and KiB.. = 1024^n, KB/MB.. = 1000^n).\n"
+    "    DUR: 500ms, 30s, 5m, 1h (a bare number is seconds).\n"
+    "\n"
+    "EXIT STATUS\n"
+    "    0    finished (signal, --duration, end of replay) and no alert was raised\n"
+    "    1    finished, and at least one alert was raised\n"
+    "    2    usage error: bad option, malformed size/duration/PID, garbage in the replay file\n"
+    "    3    no such process, or the process exited while watched\n"
+    "    4    permission denied reading the process\n"
+    "    5    runtime error: port in use, cannot write a file, cannot fork\n"
+    "    127  -- COMMAND could not be executed; otherwise the command's own status (128+N when\n"
+    "         killed by signal N)\n"
+    "\n"
+    "EXAMPLES\n"
+    "    ebb watch 4242\n"
+    "    ebb watch --json --limit 2G --listen :9464 4242\n"
+    "    ebb watch --on-alert 'gcore -o /tmp/core $EBB_PID' --cooldown 10m -- ./server\n"
+    "    ebb watch --record run.csv --plot run.svg 4242\n"
+    "    ebb watch --replay run.csv --json\n";
+
+struct options {
+    double interval, cooldown, duration;
+    struct ebb_detect_config det;
+    int json, quiet, no_pss;
+    const char *listen, *on_alert, *plot, *record, *replay;
+    pid_t pid;
+    char **cmd;
+};
+
+/* ---- options ---------------------------------------------------------------------------------- */
+
+static int usage_error(const char *fmt, const char *arg) {
+    fprintf(stderr, "ebb watch: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\nTry 'ebb watch --help'.\n");
+    return EBB_EXIT_USAGE;
+}
+
+static int positive_duration(const char *s, double *out) {
+    return ebb_parse_duration(s, out) == 0 && *out > 0 ? 0 : -1;
+}
+
+static int parse_levels(const char *s, double levels[3]) {
+    char buf[128];
+    if (strlen(s) >= sizeof buf) return -1;
+    strcpy(buf, s);
+    char *save = NULL, *tok = strtok_r(buf, ",", &save);
+    for (int k = 0; k < 3; k++, tok = strtok_r(NULL, ",", &save))
+        if (!tok || ebb_parse_number(tok, 1, 1000, &levels[k]) < 0) return -1;
+    return tok ? -1 : 0;
+}
+
+static int parse_pid(const char *s, pid_t *pid) {
+    double v;
+    if (ebb_parse_number(s, 1, 4194304, &v) < 0 || v != floor(v)) return -1;
+    *pid = (pid_t)v;
+    return 0;
+}
+
+/* Everything after the first "--" is the command to launch. */
+static char **split_command(int *argc, char **argv) {
+    for (int i = 1; i < *argc; i++)
+        if (!strcmp(argv[i], "--")) {
+            argv[i] = NULL;
+            char **cmd = argv + i + 1;
+            *argc = i;
+            return cmd;
+        }
+    return NULL;
+}
+
+enum { OPT_HYST = 256, OPT_CONFIRM, OPT_LISTEN, OPT_ON_ALERT, OPT_COOLDOWN, OPT_PLOT, OPT_RECORD,
+       OPT_REPLAY, OPT_NO_PSS };
+
+static int parse_option(int c, const char *arg, struct options *o) {
+    uint64_t size;
+    double v;
+    switch (c) {
+    case 'i': if (positive_duration(arg, &o->interval)) return usage_error("bad --interval '%s'", arg); break;
+    case 'b': if (positive_duration(arg, &o->det.baseline_window)) return usage_error("bad --baseline-window '%s'", arg); break;
+    case 'w': if (positive_duration(arg, &o->det.leak_window)) return usage_error("bad --leak-window '%s'", arg); break;
+    case 'd': if (positive_duration(arg, &o->duration)) return usage_error("bad --duration '%s'", arg); break;
+    case OPT_COOLDOWN: if (ebb_parse_duration(arg, &o->cooldown)) return usage_error("bad --cooldown '%s'", arg); break;
+    case 'L': if (parse_levels(arg, o->det.levels)) return usage_error("bad --levels '%s' (expected three ratios like 1.3,1.8,2.5)", arg); break;
+    case OPT_HYST: if (ebb_parse_number(arg, 0, 0.49, &o->det.hysteresis)) return usage_error("bad --hysteresis '%s' (expected 0 to 0.49)", arg); break;
+    case OPT_CONFIRM:
+        if (ebb_parse_number(arg, 1, 1000, &v) || v != floor(v)) return usage_error("bad --confirm '%s' (expected 1 to 1000)", arg);
+        o->det.confirm = (unsigned)v;
+        break;
+    case 'l':
+        if (ebb_parse_size(arg, &size) || size == 0) return usage_error("bad --limit '%s' (expected a size like 512M or 2G)", arg);
+        o->det.limit_bytes = (double)size;
+        break;
+    case 'j': o->json = 1; break;
+    case 'q': o->quiet = 1; break;
+    case OPT_LISTEN: o->listen = arg; break;
+    case OPT_ON_ALERT: o->on_alert = arg; break;
+    case OPT_PLOT: o->plot = arg; break;
+    case OPT_RECORD: o->record = arg; break;
+    case OPT_REPLAY: o->replay = arg; break;
+    case OPT_NO_PSS: o->no_pss = 1; break;
+    default: return EBB_EXIT_USAGE; /* getopt has printed why */
+    }
+    return 0;
+}
+
+/* Fills *o; returns -1 after --help, else an exit status (0 = go on). */
+static int parse_options(int argc, char **argv, struct options *o) {
+    static const struct option longopts[] = {
+        {"interval", required_argument, NULL, 'i'},   {"baseline-window", required_argument, NULL, 'b'},
+        {"leak-window", required_argument, NULL, 'w'}, {"levels", required_argument, NULL, 'L'},
+        {"hysteresis", required_argument, NULL, OPT_HYST}, {"confirm", required_argument, NULL, OPT_CONFIRM},
+        {"limit", required_argument, NULL, 'l'},      {"duration", required_argument, NULL, 'd'},
+        {"json", no_argument, NULL, 'j'},             {"quiet", no_argument, NULL, 'q'},
+        {"listen", required_argument, NULL, OPT_LISTEN}, {"on-alert", required_argument, NULL, OPT_ON_ALERT},
+        {"cooldown", required_argument, NULL, OPT_COOLDOWN}, {"plot", required_argument, NULL, OPT_PLOT},
+        {"record", required_argument, NULL, OPT_RECORD}, {"replay", required_argument, NULL, OPT_REPLAY},
+        {"no-pss", no_argument, NULL, OPT_NO_PSS},    {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    memset(o, 0, sizeof *o);
+    o->interval = 1;
+    o->cooldown = 300;
+    ebb_detect_config_default(&o->det);
+    o->cmd = split_command(&argc, argv);
+    optind = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "i:b:w:L:l:d:jqh", longopts, NULL)) != -1) {
+        if (c == 'h') {
+            fputs(usage_text, stdout);
+            return -1;
+        }
+        int rc = parse_option(c, optarg, o);
+        if (rc) return rc == EBB_EXIT_USAGE && c == '?' ? usage_error("%s", "bad option") : rc;
+    }
+    int targets = (optind < argc) + (o->cmd != NULL) + (o->replay != NULL);
+    if (targets != 1 || argc - optind > 1)
+        return usage_error("%s", "give exactly one of PID, -- COMMAND, or --replay FILE");
+    if (o->cmd && !o->cmd[0]) return usage_error("%s", "no command after --");
+    if (o->cmd && o->duration > 0) return usage_error("%s", "--duration does not apply to -- COMMAND");
+    if (optind < argc && parse_pid(argv[optind], &o->pid))
+        return usage_error("invalid PID '%s'", argv[optind]);
+    if (ebb_detect_config_check(&o->det)) return usage_error("%s", "inconsistent detector settings");
+    return 0;
+}
+
+/* ---- signals ---------------------------------------------------------------------------------- */
+
+static volatile sig_atomic_t stop_requested, child_changed;
+static volatile pid_t forward_to;
+
+static void on_signal(int sig, siginfo_t *info, void *ctx) {
+    (void)ctx;
+    if (sig == SIGCHLD) {
+        child_changed = 1;
+    } else if (forward_to > 0) {
+        if (info->si_code <= 0) kill(forward_to, sig); /* sent by a process, not the terminal */
+    } else {
+        stop_requested = 1;
+    }
+}
+
+static const int handled_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGCHLD};
+
+/* Installs the handlers with every handled signal blocked; *wait_mask is what ppoll unblocks. */
+static void setup_signals(sigset_t *orig_mask, sigset_t *wait_mask) {
+    sigset_t block;
+    sigemptyset(&block);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_signal;
+    sa.sa_flags = SA_SIGINFO;
+    sigfillset(&sa.sa_mask);
+    for (size_t i = 0; i < sizeof handled_signals / sizeof handled_signals[0]; i++) {
+        sigaction(handled_signals[i], &sa, NULL);
+        sigaddset(&block, handled_signals[i]);
+    }
+    signal(SIGPIPE, SIG_IGN);
+    sigprocmask(SIG_BLOCK, &block, orig_mask);
+    *wait_mask = *orig_mask;
+    for (size_t i = 0; i < sizeof handled_signals / sizeof handled_signals[0]; i++)
+        sigdelset(wait_mask, handled_signals[i]);
+}
+
+/* In a freshly forked child: the signal state the user expects of a new process. */
+static void reset_child_signals(const sigset_t *orig_mask) {
+    for (size_t i = 0; i < sizeof handled_signals / sizeof handled_signals[0]; i++)
+        signal(handled_signals[i], SIG_DFL);
+    signal(SIGPIPE, SIG_DFL);
+    sigprocmask(SIG_SETMASK, orig_mask, NULL);
+}
+
+/* ---- launching -------------------------------------------------------------------------------- */
+
+/* Forks and execs cmd; reports exec failure through a close-on-exec pipe. */
+static pid_t launch(char **cmd, const sigset_t *orig_mask, int *exec_errno) {
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) < 0) return -1;
+    pid_t pid = fork();
+    if (pid == 0) {
+        reset_child_signals(orig_mask);
+        execvp(cmd[0], cmd);
+        int e = errno;
+        (void)!write(fds[1], &e, sizeof e);
+        _exit(EBB_EXIT_NOEXEC);
+    }
+    close(fds[1]);
+    *exec_errno = 0;
+    if (pid > 0 && read(fds[0], exec_errno, sizeof *exec_errno) != sizeof *exec_errno) *exec_errno = 0;
+    close(fds[0]);
+    return pid;
+}
+
+static int exit_status_of(int status) {
+    if (WIFEXITED(status)) return WEXITSTATUS(status);
+    if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+    return EBB_EXIT_RUNTIME;
+}
+
+/* ---- the run ------------------------------------------------------------------------------------ */
+
+#define MAX_HOOKS 32
+
+struct run {
+    struct options *o;
+    struct ebb_detector det;
+    struct ebb_history hist;
+    struct ebb_http *http;
+    FILE *record, *plot;
+    sigset_t orig_mask, wait_mask;
+    pid_t child;                /* launched command, or 0 */
+    pid_t hooks[MAX_HOOKS];     /* running --on-alert commands */
+    char cg_root[4096], cg_dir[4096];
+    int has_cgroup;
+    uint64_t samples, alerts, last_oom_kill;
+    double last_hook_t;         /* sample time of the last hook run, or -inf */
+    int exit_status;            /* set when the run must end */
+    int done;
+};
+
+struct sample {
+    double t, bytes;
+    struct ebb_proc_sample proc; /* zero in replay */
+    int live;
+};
+
+static double monotonic_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void reap_hooks(struct run *r, int block) {
+    for (int i = 0; i < MAX_HOOKS; i++)
+        if (r->hooks[i] > 0 && waitpid(r->hooks[i], NULL, block ? 0 : WNOHANG) != 0)
+            r->hooks[i] = 0;
+}
+
+static void set_env_number(const char *name, double v, int valid) {
+    char buf[64];
+    if (valid)
+        snprintf(buf, sizeof buf, "%.17g", v);
+    else
+        buf[0] = '\0';
+    setenv(name, buf, 1);
+}
+
+/* Runs --on-alert (sh -c) with the event in its environment; its stdout goes to our stderr so a
+ * JSON stream on stdout stays clean. */
+static void run_hook(struct run *r, const char *event, const struct sample *s,
+                     const struct ebb_detect_result *res, double eta) {
+    int slot = -1;
+    reap_hooks(r, 0);
+    for (int i = 0; i < MAX_HOOKS && slot < 0; i++)
+        if (r->hooks[i] == 0) slot = i;
+    if (slot < 0) {
+        fprintf(stderr, "ebb watch: too many --on-alert commands still running; skipped\n");
+        return;
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        fprintf(stderr, "ebb watch: cannot run --on-alert: %s\n", strerror(errno));
+        return;
+    }
+    if (pid == 0) {
+        reset_child_signals(&r->orig_mask);
+        dup2(STDERR_FILENO, STDOUT_FILENO);
+        setenv("EBB_EVENT", event, 1);
+        set_env_number("EBB_PID", r->o->pid, r->o->pid > 0);
+        setenv("EBB_SEVERITY", ebb_severity_name(res->severity), 1);
+        set_env_number("EBB_RATIO", res->ratio, 1);
+        set_env_number("EBB_RSS_BYTES", s->bytes, 1);
+        set_env_number("EBB_BASELINE_BYTES", res->baseline, 1);
+        set_env_number("EBB_LEAK_BYTES_PER_S", res->leak_rate, res->leak);
+        set_env_number("EBB_ETA_S", eta, eta >= 0);
+        set_env_number("EBB_T", s->t, 1);
+        execl("/bin/sh", "sh", "-c", r->o->on_alert, (char *)NULL);
+        _exit(EBB_EXIT_NOEXEC);
+    }
+    r->hooks[slot] = pid;
+    r->last_hook_t = s->t;
+}
+
+/* Raises one alert: counted always, announced in text mode, hooked unless cooling down. */
+static void alert(struct run *r, const char *event, const struct sample *s,
+                  const struct ebb_detect_result *res, double eta) {
+    r->alerts++;
+    if (!r->o->json) {
+        char rss[32], base[32];
+        printf("ALERT %s: t=%.1fs severity %s, rss %s, baseline %s, ratio %.2f\n", event, s->t,
+               ebb_severity_name(res->severity), ebb_format_bytes(rss, sizeof rss, s->bytes),
+               ebb_format_bytes(base, sizeof base, res->baseline), res->ratio);
+    }
+    if (!r->o->on_alert) return;
+    if (s->t - r->last_hook_t < r->o->cooldown) {
+        fprintf(stderr, "ebb watch: %s alert at t=%.1fs: --on-alert skipped (cooldown)\n", event, s->t);
+        return;
+    }
+    run_hook(r, event, s, res, eta);
+}
+
+/* Time left: the tighter of --limit (in the detector) and the cgroup's limit. */
+static double time_left(const struct sample *s, const struct ebb_detect_result *res) {
+    double eta = res->eta;
+    const struct ebb_cgroup_mem *cg = &s->proc.cgroup;
+    if (res->leak && s->proc.has_cgroup && cg->max != EBB_NO_LIMIT) {
+        double e = ebb_detect_eta((double)cg->max - (double)cg->current, res->leak_rate);
+        if (eta < 0 || e < eta) eta = e;
+    }
+    return eta;
+}
+
+static void print_json(const struct run *r, const struct sample *s,
+                       const struct ebb_detect_result *res, double eta, const char *events) {
+    const struct ebb_proc_sample *p = &s->proc;
+    printf("{\"t\":%.6f,", s->t);
+    if (r->o->pid > 0)
+        printf("\"pid\":%d,", (int)r->o->pid);
+    else
+        printf("\"pid\":null,");
+    printf("\"rss_bytes\":%.0f,", s->bytes);
+    if (s->live)
+        printf("\"anon_bytes\":%" PRIu64 ",\"file_bytes\":%" PRIu64 ",\"shmem_bytes\":%" PRIu64
+               ",\"swap_bytes\":%" PRIu64 ",",
+               p->anon, p->file, p->shmem, p->swap);
+    if (p->has_pss) printf("\"pss_bytes\":%" PRIu64 ",", p->pss);
+    printf("\"baseline_bytes\":%.0f,\"ratio\":%.4f,\"severity\":\"%s\",", res->baseline, res->ratio,
+           ebb_severity_name(res->severity));
+    if (res->leak)
+        printf("\"leak_bytes_per_s\":%.1f,", res->leak_rate);
+    else
+        printf("\"leak_bytes_per_s\":null,");
+    if (eta >= 0)
+        printf("\"eta_s\":%.1f,", eta);
+    else
+        printf("\"eta_s\":null,");
+    if (p->has_cgroup) {
+        printf("\"cgroup_current_bytes\":%" PRIu64 ",", p->cgroup.current);
+        if (p->cgroup.max != EBB_NO_LIMIT) printf("\"cgroup_max_bytes\":%" PRIu64 ",", p->cgroup.max);
+        printf("\"cgroup_oom_kill\":%" PRIu64 ",", p->cgroup.oom_kill);
+    }
+    printf("\"events\":[%s]}\n", events);
+}
+
+static void print_text(const struct sample *s, const struct ebb_detect_result *res, double eta) {
+    char rss[32], base[32], rate[32], left[32];
+    printf("%9.1fs  rss %10s  baseline %10s  x%.2f  %-6s", s->t,
+           ebb_format_bytes(rss, sizeof rss, s->bytes),
+           ebb_format_bytes(base, sizeof base, res->baseline), res->ratio,
+           ebb_severity_name(res->severity));
+    if (res->leak) printf("  leak %s/s", ebb_format_bytes(rate, sizeof rate, res->leak_rate));
+    if (eta >= 0) printf("  limit in %s", ebb_format_seconds(left, sizeof left, eta));
+    printf("\n");
+}
+
+static void publish(struct run *r, const struct sample *s, const struct ebb_detect_result *res,
+                    double eta) {
+    const struct ebb_proc_sample *p = &s->proc;
+    struct ebb_metrics m = {
+        .pid = r->o->pid, .samples = r->samples, .alerts = r->alerts, .rss = s->bytes,
+        .anon = (double)p->anon, .file = (double)p->file, .swap = (double)p->swap,
+        .pss = (double)p->pss, .has_pss = p->has_pss, .baseline = res->baseline,
+        .ratio = res->ratio, .severity = res->severity, .leak = res->leak,
+        .leak_rate = res->leak_rate, .eta = eta, .has_cgroup = p->has_cgroup,
+        .cg_current = (double)p->cgroup.current,
+        .cg_max = p->cgroup.max == EBB_NO_LIMIT ? -1 : (double)p->cgroup.max,
+        .cg_oom = p->cgroup.oom, .cg_oom_kill = p->cgroup.oom_kill};
+    ebb_http_publish(r->http, &m);
+}
+
+/* Everything one sample leads to. Returns 0, or an exit status to end the run with. */
+static int handle_sample(struct run *r, const struct sample *s) {
+    struct ebb_detect_result res;
+    if (ebb_detector_step(&r->det, s->t, s->bytes, &res) < 0) {
+        fprintf(stderr, "ebb watch: out of memory in the detector\n");
+        return EBB_EXIT_RUNTIME;
+    }
+    r->samples++;
+    double eta = time_left(s, &res);
+    char events[96] = "";
+    const char *level_event[] = {"", "level:light", "level:medium", "level:severe"};
+    int oom = s->proc.has_cgroup && s->proc.cgroup.oom_kill > r->last_oom_kill && r->samples > 1;
+    if (s->proc.has_cgroup) r->last_oom_kill = s->proc.cgroup.oom_kill;
+    if (res.level_entered) snprintf(events, sizeof events, "\"%s\"", level_event[res.severity]);
+    if (res.leak_started)
+        snprintf(events + strlen(events), sizeof events - strlen(events), "%s\"leak\"", *events ? "," : "");
+    if (oom) snprintf(events + strlen(events), sizeof events - strlen(events), "%s\"oom_kill\"", *events ? "," : "");
+    if (r->o->json)
+        print_json(r, s, &res, eta, events);
+    else if (!r->o->quiet)
+        print_text(s, &res, eta);
+    if (res.level_entered) alert(r, level_event[res.severity], s, &res, eta);
+    if (res.leak_started) alert(r, "leak", s, &res, eta);
+    if (oom) alert(r, "oom_kill", s, &res, eta);
+    fflush(stdout);
+    if (r->http) publish(r, s, &res, eta);
+    if (r->plot && ebb_history_push(&r->hist, s->t, s->bytes, res.baseline, res.severity, res.leak) < 0)
+        fprintf(stderr, "ebb watch: out of memory for the plot history; it will stop early\n");
+    if (r->record && ebb_record_sample(r->record, s->t, s->bytes) < 0) {
+        fprintf(stderr, "ebb watch: cannot write --record file: %s\n", strerror(errno));
+        return EBB_EXIT_RUNTIME;
+    }
+    return 0;
+}
+
+/* ---- live sampling --------------------------------------------------------------------------- */
+
+/* Why a read failed, as an exit status, with a message. */
+static int read_failure(const struct run *r, int err) {
+    pid_t pid = r->o->pid;
+    if (err == -ESRCH) {
+        fprintf(stderr, "ebb watch: process %d %s\n", (int)pid,
+                r->samples ? "exited while watched" : "does not exist");
+        return EBB_EXIT_GONE;
+    }
+    if (err == -EACCES) {
+        fprintf(stderr,
+                "ebb watch: permission denied reading process %d (run as its owner or root%s)\n",
+                (int)pid, r->o->no_pss ? "" : ", or pass --no-pss");
+        return EBB_EXIT_DENIED;
+    }
+    fprintf(stderr, "ebb watch: cannot read /proc/%d\n", (int)pid);
+    return EBB_EXIT_RUNTIME;
+}
+
+/* If the launched command has ended: its exit status, else -1. */
+static int child_finished(struct run *r) {
+    int status;
+    if (r->child <= 0 || waitpid(r->child, &status, WNOHANG) != r->child) return -1;
+    r->child = 0;
+    forward_to = 0;
+    int code = exit_status_of(status);
+    fprintf(stderr, "ebb watch: command exited with status %d\n", code);
+    return code;
+}
+
+/* Sleeps until `deadline` (monotonic seconds) with signals deliverable; stops early if asked to. */
+static void sleep_until(struct run *r, double deadline) {
+    for (;;) {
+        if (stop_requested || child_changed) return;
+        double left = deadline - monotonic_now();
+        if (left <= 0) return;
+        struct timespec ts = {(time_t)left, (long)((left - floor(left)) * 1e9)};
+        ppoll(NULL, 0, &ts, &r->wait_mask);
+    }
+}
+
+static int live_loop(struct run *r) {
+    double start = monotonic_now(), next = start;
+    const char *root = r->has_cgroup ? r->cg_root : NULL, *dir = r->has_cgroup ? r->cg_dir : NULL;
+    for (;;) {
+        child_changed = 0;
+        int code = child_finished(r);
+        if (code >= 0) return code;
+        if (stop_requested) return r->alerts ? EBB_EXIT_ALERT : EBB_EXIT_OK;
+        struct sample s = {0, 0, {0}, 1};
+        /* Whole microseconds, so that --record prints exactly the time the detector saw. */
+        s.t = floor((monotonic_now() - start) * 1e6) / 1e6;
+        if (r->o->duration > 0 && s.t > r->o->duration + r->o->interval / 2)
+            return r->alerts ? EBB_EXIT_ALERT : EBB_EXIT_OK;
+        int err = ebb_proc_read(r->o->pid, !r->o->no_pss, root, dir, &s.proc);
+        if (err == -ESRCH && r->child > 0) {
+            /* Our command is exiting: wait for its status rather than guess. */
+            int status;
+            if (waitpid(r->child, &status, 0) == r->child) {
+                r->child = 0;
+                forward_to = 0;
+                fprintf(stderr, "ebb watch: command exited with status %d\n", exit_status_of(status));
+                return exit_status_of(status);
+            }
+        }
+        if (err) return read_failure(r, err);
+        s.bytes = (double)s.proc.rss;
+        if ((code = handle_sample(r, &s)) != 0) return code;
+        reap_hooks(r, 0);
+        next += r->o->interval;
+        double now = monotonic_now();
+        if (next < now) next = now; /* we were suspended or overloaded: do not catch up in a burst */
+        sleep_until(r, next);
+    }
+}
+
+static int replay_loop(struct run *r) {
+    struct ebb_replay rp;
+    char err[256];
+    if (ebb_replay_open(&rp, r->o->replay, err, sizeof err) < 0) {
+        fprintf(stderr, "ebb watch: %s\n", err);
+        return EBB_EXIT_RUNTIME;
+    }
+    int rc, code = 0;
+    struct sample s = {0, 0, {0}, 0};
+    while (!stop_requested && (rc = ebb_replay_next(&rp, &s.t, &s.bytes, err, sizeof err)) == 1) {
+        if (r->o->duration > 0 && s.t - rp.last_t > r->o->duration) break;
+        if ((code = handle_sample(r, &s)) != 0) break;
+    }
+    if (!code && rc < 0) {
+        fprintf(stderr, "ebb watch: %s\n", err);
+        code = EBB_EXIT_USAGE;
+    } else if (!code && rp.samples == 0) {
+        fprintf(stderr, "ebb watch: %s: no samples\n", r->o->replay);
+        code = EBB_EXIT_USAGE;
+    }
+    ebb_replay_close(&rp);
+    return code ? code : r->alerts ? EBB_EXIT_ALERT : EBB_EXIT_OK;
+}
+
+/* ---- set-up and tear-down ------------------------------------------------------------------ */
+
+static int open_outputs(struct run *r) {
+    char err[256];
+    if (r->o->record && !(r->record = fopen(r->o->record, "w"))) {
+        fprintf(stderr, "ebb watch: cannot write --record file '%s': %s\n", r->o->record, strerror(errno));
+        return EBB_EXIT_RUNTIME;
+    }
+    if (r->record) ebb_record_header(r->record, r->o->pid, r->o->interval);
+    if (r->o->plot && !(r->plot = fopen(r->o->plot, "w"))) {
+        fprintf(stderr, "ebb watch: cannot write --plot file '%s': %s\n", r->o->plot, strerror(errno));
+        return EBB_EXIT_RUNTIME;
+    }
+    if (r->o->listen) {
+        if (!(r->http = ebb_http_start(r->o->listen, err, sizeof err))) {
+            fprintf(stderr, "ebb watch: %s\n", err);
+            return EBB_EXIT_RUNTIME;
+        }
+        fprintf(stderr, "ebb watch: serving metrics on port %d at /metrics\n", ebb_http_port(r->http));
+    }
+    return 0;
+}
+
+/* The first read tells a missing process and a forbidden one apart before anything starts. */
+static int check_target(struct run *r) {
+    struct ebb_proc_sample probe;
+    int err = ebb_proc_read(r->o->pid, !r->o->no_pss, NULL, NULL, &probe);
+    if (err) return read_failure(r, err);
+    r->has_cgroup = ebb_cgroup_locate(r->o->pid, r->cg_root, sizeof r->cg_root, r->cg_dir,
+                                      sizeof r->cg_dir) == 0;
+    return 0;
+}
+
+static int start_command(struct run *r) {
+    int exec_errno;
+    forward_to = 0;
+    r->child = launch(r->o->cmd, &r->orig_mask, &exec_errno);
+    if (r->child < 0) {
+        fprintf(stderr, "ebb watch: cannot start '%s': %s\n", r->o->cmd[0], strerror(errno));
+        return EBB_EXIT_RUNTIME;
+    }
+    if (exec_errno) {
+        waitpid(r->child, NULL, 0);
+        r->child = 0;
+        fprintf(stderr, "ebb watch: cannot run '%s': %s\n", r->o->cmd[0], strerror(exec_errno));
+        return EBB_EXIT_NOEXEC;
+    }
+    r->o->pid = r->child;
+    forward_to = r->child;
+    return 0;
+}
+
+static void finish(struct run *r, double cpu_start, double wall_start) {
+    if (r->plot) {
+        char title[256];
+        snprintf(title, sizeof title, "ebb watch %s%s", r->o->replay ? "--replay " : "",
+                 r->o->replay ? r->o->replay : r->o->cmd ? r->o->cmd[0] : "");
+        if (r->o->pid > 0 && !r->o->cmd) snprintf(title, sizeof title, "ebb watch %d", (int)r->o->pid);
+        if (ebb_plot_svg(r->plot, &r->hist, r->o->det.levels, title) < 0 && r->hist.n)
+            fprintf(stderr, "ebb watch: cannot write --plot file\n");
+        fclose(r->plot);
+    }
+    if (r->record) fclose(r->record);
+    ebb_http_stop(r->http);
+    reap_hooks(r, 1);
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    double cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+                 (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6 - cpu_start;
+    double wall = monotonic_now() - wall_start;
+    if (r->samples)
+        fprintf(stderr, "ebb watch: %" PRIu64 " samples, %" PRIu64 " alerts, cpu %.3fs over %.1fs (%.3f%% of one core)\n",
+                r->samples, r->alerts, cpu, wall, wall > 0 ? 100 * cpu / wall : 0);
+    ebb_history_free(&r->hist);
+    ebb_detector_free(&r->det);
+}
+
+int ebb_cmd_watch(int argc, char **argv) {
+    struct options o;
+    int code = parse_options(argc, argv, &o);
+    if (code) return code < 0 ? EBB_EXIT_OK : code;
+    struct run r;
+    memset(&r, 0, sizeof r);
+    r.o = &o;
+    r.last_hook_t = -INFINITY;
+    stop_requested = child_changed = 0;
+    if (ebb_detector_init(&r.det, &o.det) < 0) {
+        fprintf(stderr, "ebb watch: out of memory\n");
+        return EBB_EXIT_RUNTIME;
+    }
+    ebb_history_init(&r.hist);
+    double wall_start = monotonic_now();
+    setup_signals(&r.orig_mask, &r.wait_mask);
+    if (o.pid > 0) code = check_target(&r);
+    if (!code) code = open_outputs(&r);
+    if (!code && o.cmd) code = start_command(&r);
+    if (!code && o.cmd) check_target(&r); /* cgroup of the command; it may already be gone */
+    if (!code) code = o.replay ? replay_loop(&r) : live_loop(&r);
+    if (r.child > 0) { /* we are leaving before our command: do not orphan it silently */
+        kill(r.child, SIGTERM);
+        waitpid(r.child, NULL, 0);
+    }
+    finish(&r, 0, wall_start);
+    forward_to = 0;
+    sigprocmask(SIG_SETMASK, &r.orig_mask, NULL);
+    return code;
+}
