@@ -177,7 +177,14 @@ static int parse_option(int c, const char *arg, struct options *o) {
         break;
     case 'j': o->json = 1; break;
     case 'q': o->quiet = 1; break;
-    case OPT_LISTEN: o->listen = arg; break;
+    case OPT_LISTEN: {
+        struct sockaddr_storage addr;
+        socklen_t len;
+        char err[160];
+        if (ebb_listen_parse(arg, &addr, &len, err, sizeof err)) return usage_error("%s", err);
+        o->listen = arg;
+        break;
+    }
     case OPT_ON_ALERT: o->on_alert = arg; break;
     case OPT_PLOT: o->plot = arg; break;
     case OPT_RECORD: o->record = arg; break;
@@ -223,7 +230,8 @@ static int parse_options(int argc, char **argv, struct options *o) {
     if (o->cmd && o->duration > 0) return usage_error("%s", "--duration does not apply to -- COMMAND");
     if (optind < argc && parse_pid(argv[optind], &o->pid))
         return usage_error("invalid PID '%s'", argv[optind]);
-    if (ebb_detect_config_check(&o->det)) return usage_error("%s", "inconsistent detector settings");
+    if (ebb_detect_config_check(&o->det))
+        return usage_error("%s", "--levels must be three increasing ratios above 1");
     return 0;
 }
 

@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# `ebb watch` / `ebb check` from the outside, without timing-sensitive workloads: help texts, every
+# bad-input case (exit status and message), `ebb check` exit codes and size parsing, replayed
+# detection, --json parsed, --on-alert environment and cooldown, --record/--replay, --plot.
+# Replayed series are generated here with awk (fixed formulas; noise from a fixed-seed LCG).
+set -u
+cd "$(dirname "$0")/.."
+B=${EBB_BUILD:-build}
+EBB=$B/ebb
+JSONL=$B/tests/helpers/jsonl
+T=$(mktemp -d)
+trap 'kill $SLEEPER 2>/dev/null; rm -rf "$T"' EXIT
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+# expect STATUS PATTERN CMD...: exit status must be STATUS and stdout+stderr must match PATTERN.
+expect() {
+    local want=$1 pattern=$2; shift 2
+    local out; out=$("$@" 2>&1); local rc=$?
+    [ "$rc" -eq "$want" ] || fail "'$*' exited $rc, expected $want: $out"
+    grep -Eq -- "$pattern" <<<"$out" || fail "'$*' output lacks /$pattern/: $out"
+}
+
+sleep 300 & SLEEPER=$!
+
+# ---- help texts: man-style sections ----
+for cmd in watch check; do
+    out=$($EBB $cmd --help) || fail "ebb $cmd --help exited non-zero"
+    for section in NAME SYNOPSIS DESCRIPTION OPTIONS "EXIT STATUS" EXAMPLES; do
+        grep -q "^$section" <<<"$out" || fail "ebb $cmd --help lacks $section"
+    done
+done
+
+# ---- bad input: each a clear message and its own exit status ----
+expect 2 "exactly one of PID"      $EBB watch
+expect 2 "invalid PID 'abc'"       $EBB watch abc
+expect 2 "invalid PID '1.5'"       $EBB watch 1.5
+expect 2 "invalid PID '0'"         $EBB watch 0
+expect 2 "bad --interval '1x'"     $EBB watch -i 1x $SLEEPER
+expect 2 "bad --interval '0'"      $EBB watch -i 0 $SLEEPER
+expect 2 "bad --limit '12Q'"       $EBB watch --limit 12Q $SLEEPER
+expect 2 "levels must be three increasing" $EBB watch --levels 1.3,1.2,2 $SLEEPER
+expect 2 "bad --levels"            $EBB watch --levels 1.3,1.8 $SLEEPER
+expect 2 "bad option"              $EBB watch --frobnicate $SLEEPER
+expect 2 "exactly one of PID"      $EBB watch $SLEEPER --replay /dev/null
+expect 2 "no command after --"     $EBB watch --
+expect 3 "process 4194000 does not exist" $EBB watch 4194000
+expect 127 "cannot run '/nonexistent/cmd': No such file" $EBB watch -- /nonexistent/cmd
+expect 5 "cannot open replay file" $EBB watch --replay "$T/missing.csv"
+expect 5 "cannot write --record file" $EBB watch --record /nonexistent/dir/x.csv $SLEEPER
+expect 5 "cannot write --plot file" $EBB watch --plot /nonexistent/dir/x.svg $SLEEPER
+expect 2 "bad address"             $EBB watch --listen nohost:80 $SLEEPER
+expect 2 "bad port"                $EBB watch --listen 127.0.0.1:99999 $SLEEPER
+printf '0,100\n1,100\nhello world\n3,100\n' >"$T/garbage.csv"
+expect 2 "garbage.csv:3: expected 'seconds,bytes', got 'hello world'" $EBB watch --replay "$T/garbage.csv"
+printf '0,100\n1,1e3\n' >"$T/exp.csv"
+expect 2 "exp.csv:2: expected" $EBB watch --replay "$T/exp.csv"
+printf '0,100\n5,100\n4,100\n' >"$T/back.csv"
+expect 2 "back.csv:3: time 4 is before" $EBB watch --replay "$T/back.csv"
+printf '# only a comment\n\n' >"$T/empty.csv"
+expect 2 "no samples" $EBB watch --replay "$T/empty.csv"
+
+# ---- ebb check: exit codes and sizes ----
+rss=$(awk '/^VmRSS/ {print $2 * 1024}' /proc/$SLEEPER/status)
+expect 0 "^ok: pid $SLEEPER rss"          $EBB check $SLEEPER
+expect 0 "^ok:"                           $EBB check $SLEEPER --max-rss 512M
+expect 0 "^ok:"                           $EBB check $SLEEPER --max-rss 1.5GiB
+expect 0 "^ok:"                           $EBB check $SLEEPER --max-rss $((rss + 4096))
+expect 1 "^unhealthy: .*> max-rss"        $EBB check $SLEEPER --max-rss $((rss - 4096))
+expect 1 "^unhealthy: .*max-rss 1.0 KiB"  $EBB check $SLEEPER --max-rss 1K
+expect 1 "^unhealthy:"                    $EBB check $SLEEPER --max-rss 1000B
+expect 0 "^ok: .*ratio 1.00"              $EBB check $SLEEPER --max-ratio 1.5 --max-leak-rate 1M/min --for 0.5s -i 100ms
+expect 2 "bad --max-rss '512X'"           $EBB check $SLEEPER --max-rss 512X
+expect 2 "bad --max-rss '-1G'"            $EBB check $SLEEPER --max-rss -1G
+expect 2 "bad --max-rss '1.5'"            $EBB check $SLEEPER --max-rss 1.5
+expect 2 "bad --max-rss ''"               $EBB check $SLEEPER --max-rss ''
+expect 2 "bad --max-leak-rate '1M/fortnight'" $EBB check $SLEEPER --max-leak-rate 1M/fortnight
+expect 2 "bad --max-ratio"                $EBB check $SLEEPER --max-ratio abc
+expect 2 "bad --for"                      $EBB check $SLEEPER --max-ratio 2 --for 3parsecs
+expect 2 "invalid PID"                    $EBB check 12ab
+expect 2 "exactly one PID"                $EBB check
+expect 3 "does not exist"                 $EBB check 4194000 --max-rss 1G
+
+# ---- replayed detection: a leak is reported, a flat series is not ----
+# 100 MB flat for 400 s, then 10 MB/min; noise ±1% from an LCG with a fixed seed.
+awk 'BEGIN { s = 12345; for (t = 0; t <= 700; t++) { s = (s * 1103515245 + 12345) % 2147483648;
+     b = 104857600 + (t > 400 ? (t - 400) * 10485760 / 60 : 0); printf "%d,%d\n", t, b * (0.99 + 0.02 * s / 2147483648) } }' >"$T/leak.csv"
+awk 'BEGIN { s = 777; for (t = 0; t <= 700; t++) { s = (s * 1103515245 + 12345) % 2147483648;
+     printf "%d,%d\n", t, 104857600 * (0.99 + 0.02 * s / 2147483648) } }' >"$T/flat.csv"
+$EBB watch --replay "$T/flat.csv" --json >"$T/flat.jsonl" 2>/dev/null; rc=$?
+[ $rc -eq 0 ] || fail "flat replay exited $rc, expected 0"
+$EBB watch --replay "$T/leak.csv" --json --limit 400M >"$T/leak.jsonl" 2>/dev/null; rc=$?
+[ $rc -eq 1 ] || fail "leak replay exited $rc, expected 1 (an alert)"
+fields="t pid rss_bytes baseline_bytes ratio severity leak_bytes_per_s eta_s events"
+$JSONL "$T/leak.jsonl" $fields >"$T/leak.tsv" || fail "--json output is not valid JSON lines with $fields"
+[ "$(wc -l <"$T/leak.tsv")" -eq 701 ] || fail "expected 701 JSON objects"
+awk -F'\t' '$2 != "null" { print "pid should be null in replay: " $0; exit 1 }
+    $6 !~ /^(none|light|medium|severe)$/ { print "bad severity: " $0; exit 1 }
+    ($7 == "null") != ($8 == "null") { print "leak and eta disagree: " $0; exit 1 }' "$T/leak.tsv" || fail "JSON field check"
+first=$(awk -F'\t' '$7 != "null" { print $1; exit }' "$T/leak.tsv")
+[ -n "$first" ] && awk -v f="$first" 'BEGIN { exit !(f > 400 && f <= 520) }' ||
+    fail "replayed 10 MB/min leak first reported at t=${first:-never}, expected within (400, 520]"
+# Time left at the first report, against the truth: (400 MB - size now) / rate.
+awk -F'\t' -v f="$first" '$1 == f { truth = (419430400 - (104857600 + (f - 400) * 10485760 / 60)) / (10485760 / 60);
+    err = $8 / truth - 1; if (err < -0.25 || err > 0.25) { print "eta " $8 " vs truth " truth; exit 1 } }' "$T/leak.tsv" ||
+    fail "replayed ETA not within 25%"
+grep -q '"events":\["leak"\]' "$T/leak.jsonl" || fail "no leak event in JSON"
+
+# ---- --on-alert: environment and cooldown (sample time, so the replay is deterministic) ----
+# Five 3x spikes of 5 s, 60 s apart; cooldown 100 s lets spikes 1, 3, 5 through (t = 60, 180, 300).
+awk 'BEGIN { for (t = 0; t <= 330; t++) { b = 100000000; if (t >= 60 && (t - 60) % 60 < 5) b *= 3; printf "%d,%d\n", t, b } }' >"$T/spikes.csv"
+$EBB watch --replay "$T/spikes.csv" --quiet --cooldown 100s \
+    --on-alert "echo \"\$EBB_EVENT \$EBB_SEVERITY pid=\$EBB_PID t=\$EBB_T ratio=\$EBB_RATIO\" >>$T/hook.log" >"$T/spikes.out" 2>&1
+rc=$?
+[ $rc -eq 1 ] || fail "spike replay exited $rc, expected 1"
+[ "$(grep -c '^ALERT level:severe' "$T/spikes.out")" -eq 5 ] || fail "expected 5 severe alerts: $(cat "$T/spikes.out")"
+[ "$(grep -c 'skipped (cooldown)' "$T/spikes.out")" -eq 2 ] || fail "expected 2 alerts skipped by cooldown"
+[ "$(wc -l <"$T/hook.log" 2>/dev/null)" = 3 ] || fail "hook ran $(wc -l <"$T/hook.log" 2>/dev/null) times, expected 3"
+awk '{ print $4 }' "$T/hook.log" | tr '\n' ' ' | grep -q '^t=62 t=182 t=302 $' || fail "hook times: $(cat "$T/hook.log")"
+grep -q '^level:severe severe pid= t=62 ratio=3$' "$T/hook.log" || fail "hook environment: $(head -1 "$T/hook.log")"
+
+# ---- --record then --replay: the same detector output ----
+$EBB watch -i 20ms -d 1s --json --record "$T/rec.csv" --plot "$T/rec.svg" $SLEEPER >"$T/live.jsonl" 2>/dev/null ||
+    fail "live watch with --record exited non-zero"
+$EBB watch --replay "$T/rec.csv" --json >"$T/replayed.jsonl" 2>/dev/null || fail "replay of a record exited non-zero"
+cols="t rss_bytes baseline_bytes ratio severity leak_bytes_per_s eta_s"
+if ! cmp -s <($JSONL "$T/live.jsonl" $cols) <($JSONL "$T/replayed.jsonl" $cols); then
+    fail "record/replay round trip differs"
+fi
+[ "$(grep -vc '^#' "$T/rec.csv")" -ge 40 ] || fail "record has too few samples"
+grep -q '<svg' "$T/rec.svg" && grep -q '<polyline' "$T/rec.svg" && grep -q '</svg>' "$T/rec.svg" || fail "plot is not an SVG chart"
+$EBB watch --replay "$T/leak.csv" --plot "$T/leak.svg" --quiet >/dev/null 2>&1
+[ "$(grep -c '<polyline' "$T/leak.svg")" -eq 5 ] || fail "leak plot should have 5 polylines (memory, baseline, 3 thresholds)"
+grep -q 'fill="#8e24aa"' "$T/leak.svg" || fail "leak plot does not mark the leak"
+
+[ $failures -eq 0 ] && echo "watch_cli: all passed"
+exit $((failures > 0))
