@@ -7,7 +7,8 @@
  *  - Baseline: the median of the samples of the last baseline_window seconds (the new one
  *    included). A median ignores a minority of spikes, so a short burst does not lift the
  *    baseline it is measured against; a lasting step becomes the new baseline after half a window.
- *    Levels are judged only once the samples cover a third of the window (warm-up).
+ *    Levels are judged only once the samples cover the whole window (warm-up), so the start-up
+ *    of a launched command is not taken for a spike.
  *  - Level, with hysteresis: for each level k a count of consecutive samples at or above its
  *    ratio (`above[k]`) and of consecutive samples below ratio * (1 - hysteresis) (`below[k]`).
  *    The level rises to k once above[k] reaches `confirm`, and falls below k once below[k] does.
@@ -356,7 +357,7 @@ static void push_sample(struct ebb_detector *d, double t, double bytes) {
 static double baseline_of(struct ebb_detector *d, double now, int *warm) {
     size_t from = first_at_or_after(d, now - d->cfg.baseline_window);
     size_t n = gather_values(d, from, d->count);
-    *warm = n >= 3 && now - ring_t(d, from) >= d->cfg.baseline_window / 3;
+    *warm = n >= 3 && now - ring_t(d, 0) >= d->cfg.baseline_window * 0.95;
     return ebb_median(d->scratch, n);
 }
 

@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# `ebb watch` on live processes, with time scaled 60x so the whole file runs in about 20 s:
+# interval 1/60 s, baseline window 0.5 s (30 s / 60), leak window 5 s (5 min / 60), and leak
+# rates 60x (10 MB/min -> 10 MB/s). So "reported within 2 minutes" becomes "within 2 s".
+# Covers: leak detection time and ETA (10 and 2 MB/min), no false alarm on a sawtooth, --on-alert
+# with the PID, a process exiting mid-watch, launch mode (status, signal forwarding), /metrics
+# on loopback and a port in use, permission denied.
+set -u
+cd "$(dirname "$0")/.."
+B=${EBB_BUILD:-build}
+EBB=$B/ebb
+H=$B/tests/helpers
+T=$(mktemp -d)
+pids=()
+trap 'for p in "${pids[@]}"; do kill $p 2>/dev/null; done; rm -rf "$T"' EXIT
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+SCALED=(-i 16.667ms -b 0.5s -w 5s --confirm 3)
+MB=1048576
+
+# ---- three workloads at once (2 cores; ebb itself uses a few % of one) ----
+# Leaks: 100 MB flat for 6 s (the detector's warm-up is one leak window, 5 s), then the leak.
+$EBB watch "${SCALED[@]}" --json --limit 300M --cooldown 1m \
+    --on-alert "echo \$EBB_EVENT \$EBB_PID >>$T/hook10.log" \
+    -- $H/leaker 100 10 6 9 >"$T/leak10.jsonl" 2>"$T/leak10.err" &
+w1=$!
+$EBB watch "${SCALED[@]}" --json --limit 300M -- $H/leaker 100 2 6 17 >"$T/leak2.jsonl" 2>"$T/leak2.err" &
+w2=$!
+# Sawtooth: ±20% around 100 MB, period 1 s (60 s unscaled), 15 s (15 min unscaled).
+$EBB watch "${SCALED[@]}" --json -- $H/sawtooth 100 0.2 1 15 >"$T/saw.jsonl" 2>"$T/saw.err" &
+w3=$!
+pids+=($w1 $w2 $w3)
+
+# ---- meanwhile, the quick ones ----
+# A process that exits while watched: status 3 and a message.
+sleep 0.6 & short=$!
+out=$($EBB watch -i 50ms $short 2>&1 >/dev/null); rc=$?
+[ $rc -eq 3 ] || fail "watching a process that exits: status $rc, expected 3"
+grep -q "process $short exited while watched" <<<"$out" || fail "exit message: $out"
+
+# Launch mode: the command's status, 128+signal, and signals forwarded.
+$EBB watch -q -i 50ms -- sh -c 'sleep 0.2; exit 7' 2>/dev/null; rc=$?
+[ $rc -eq 7 ] || fail "launch mode status $rc, expected 7"
+$EBB watch -q -i 50ms -- sh -c 'kill -KILL $$' 2>/dev/null; rc=$?
+[ $rc -eq 137 ] || fail "launch mode, command killed by SIGKILL: status $rc, expected 137"
+$EBB watch -q -i 50ms -- sh -c 'trap "exit 42" TERM; while :; do sleep 0.05; done' 2>/dev/null &
+launcher=$!
+sleep 0.5
+kill -TERM $launcher
+wait $launcher; rc=$?
+[ $rc -eq 42 ] || fail "SIGTERM not forwarded to the command (status $rc, expected 42)"
+
+# /metrics on loopback (port 0: the kernel picks a free one), with a bash /dev/tcp client.
+sleep 60 & target=$!; pids+=($target)
+$EBB watch -q -i 50ms --listen 127.0.0.1:0 $target 2>"$T/http.err" &
+server=$!; pids+=($server)
+port=
+for _ in $(seq 50); do
+    port=$(sed -n 's/.*serving metrics on port \([0-9]*\).*/\1/p' "$T/http.err")
+    [ -n "$port" ] && break
+    sleep 0.05
+done
+fetch() { # PATH -> response on stdout
+    exec 3<>/dev/tcp/127.0.0.1/$port || return 1
+    printf 'GET %s HTTP/1.0\r\nHost: localhost\r\n\r\n' "$1" >&3
+    cat <&3
+    exec 3<&-
+}
+if [ -z "$port" ]; then
+    fail "no port announced: $(cat "$T/http.err")"
+else
+    sleep 0.3
+    body=$(fetch /metrics)
+    grep -q '^HTTP/1.[01] 200' <<<"$body" || fail "/metrics status: $(head -1 <<<"$body")"
+    grep -qi '^Content-Type: text/plain; version=0.0.4' <<<"$body" || fail "/metrics content type"
+    for m in ebb_watch_rss_bytes ebb_watch_baseline_bytes ebb_watch_ratio ebb_watch_severity \
+             ebb_watch_leak_bytes_per_second ebb_watch_eta_seconds ebb_watch_samples_total; do
+        grep -q "^# TYPE $m " <<<"$body" || fail "/metrics lacks $m"
+    done
+    grep -q "^ebb_watch_info{pid=\"$target\"} 1" <<<"$body" || fail "/metrics lacks the pid"
+    rss=$(awk '$1 == "ebb_watch_rss_bytes" { print $2 }' <<<"$body" | tr -d '\r')
+    awk -v r="$rss" 'BEGIN { exit !(r > 100000) }' || fail "/metrics rss_bytes '$rss'"
+    grep -q '^ebb_watch_eta_seconds +Inf' <<<"$body" || fail "eta should be +Inf without a leak"
+    fetch /nothing | grep -q '^HTTP/1.[01] 404' || fail "/nothing should be 404"
+    # The same port again: a clear error, status 5.
+    out=$($EBB watch --listen 127.0.0.1:$port $target 2>&1); rc=$?
+    [ $rc -eq 5 ] || fail "port in use: status $rc, expected 5"
+    grep -q "cannot listen on 127.0.0.1:$port: Address already in use" <<<"$out" || fail "port in use message: $out"
+fi
+kill $server; wait $server 2>/dev/null
+
+# Permission denied: an unprivileged user may not read smaps_rollup of PID 1.
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
+    asnobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+    out=$(asnobody $EBB watch -d 0.2s 1 2>&1); rc=$?
+    [ $rc -eq 4 ] || fail "permission denied: status $rc, expected 4 ($out)"
+    grep -q "permission denied reading process 1" <<<"$out" || fail "permission message: $out"
+    out=$(asnobody $EBB check 1 --max-rss 100G 2>&1); rc=$?
+    [ $rc -eq 4 ] || fail "check, permission denied: status $rc, expected 4 ($out)"
+    asnobody $EBB check 1 --no-pss --max-rss 100G >/dev/null || fail "check --no-pss as another user"
+else
+    echo "note: not root or no setpriv; permission test skipped"
+fi
+
+# ---- the workloads' verdicts ----
+wait $w1; rc1=$?
+wait $w2; rc2=$?
+wait $w3; rc3=$?
+[ $rc1 -eq 0 ] && [ $rc2 -eq 0 ] && [ $rc3 -eq 0 ] || fail "workload statuses $rc1 $rc2 $rc3 (children exit 0)"
+# leak_verdict FILE RATE_MB_PER_S DEADLINE_S: first report within DEADLINE of the leak's start
+# (6 s), not before it, and the ETA within 25% of (300 MB - rss) / rate at every report.
+leak_verdict() {
+    $H/jsonl "$1" t rss_bytes leak_bytes_per_s eta_s >"$1.tsv" || { fail "$1 is not valid JSON lines"; return; }
+    awk -F'\t' -v rate="$2" -v deadline="$3" -v mb=$MB -v name="$1" '
+        $3 != "null" && first == "" { first = $1 }
+        $3 != "null" { truth = (300 * mb - $2) / (rate * mb); err = $4 / truth - 1
+                       if (err > worst) worst = err; if (-err > worst) worst = -err }
+        END { printf "%s: leak of %g MB/s (scaled) reported at t=%s (leak began at 6 s), worst ETA error %.1f%%\n",
+                     name, rate, first, 100 * worst
+              if (first == "" || first < 6 || first > 6 + deadline || worst > 0.25) exit 1 }' "$1.tsv" ||
+        fail "leak verdict for $1"
+}
+leak_verdict "$T/leak10.jsonl" 10 2
+leak_verdict "$T/leak2.jsonl" 2 10
+leak_pid=$(head -1 "$T/leak10.jsonl.tsv" >/dev/null; $H/jsonl "$T/leak10.jsonl" pid | head -1)
+grep -q "^leak $leak_pid$" "$T/hook10.log" 2>/dev/null || fail "--on-alert did not see 'leak $leak_pid': $(cat "$T/hook10.log" 2>&1)"
+$H/jsonl "$T/saw.jsonl" severity leak_bytes_per_s >"$T/saw.tsv" || fail "sawtooth JSON"
+awk -F'\t' '$2 != "null" { leak++ } $1 == "medium" || $1 == "severe" { high++ }
+    END { printf "sawtooth: %d samples, %d with a leak, %d above light\n", NR, leak, high; exit (leak || high || NR < 500) }' "$T/saw.tsv" ||
+    fail "false alarm on the sawtooth"
+
+[ $failures -eq 0 ] && echo "watch_live: all passed"
+exit $((failures > 0))
