@@ -1,0 +1,101 @@
+/* ebb — hash maps whose memory follows their contents.
+ *
+ * This header is the common public surface: status codes, the allocator hook, map options,
+ * statistics and the hash functions. The maps themselves come from the template in
+ * <ebb/map.h> (one typed map per #include) or ready-made in <ebb/u64map.h> and <ebb/strmap.h>.
+ *
+ * Conventions: every public name carries the `ebb_` / `EBB_` prefix. Calls that may allocate
+ * return a status (negative on failure) and leave the map unchanged and valid when they fail.
+ * Nothing in the library prints or aborts. */
+#ifndef EBB_EBB_H
+#define EBB_EBB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define EBB_VERSION       "0.1.0"
+#define EBB_VERSION_MAJOR 0
+#define EBB_VERSION_MINOR 1
+
+/* Results of map operations. Insertions return EBB_INSERTED when the key was new and EBB_OK
+ * when it was already there; failures are negative and change nothing. */
+typedef enum ebb_status {
+    EBB_OK = 0,
+    EBB_INSERTED = 1,
+    EBB_ENOMEM = -1, /* an allocation failed */
+    EBB_EINVAL = -2, /* an argument is out of range */
+} ebb_status;
+
+/* A short, static description of a status ("out of memory", ...). */
+const char *ebb_strerror(int status);
+
+/* The allocator hook. alloc returns memory aligned like malloc's, or NULL; free receives the
+ * size that was asked for. With a hook the map cannot hand pages back by itself beyond calling
+ * free: returning them to the system is then the hook's business. */
+typedef struct ebb_allocator {
+    void *(*alloc)(void *ctx, size_t size);
+    void (*free)(void *ctx, void *ptr, size_t size);
+    void *ctx;
+} ebb_allocator;
+
+#define EBB_FIXED_SEED 1u /* use ebb_options.seed instead of a random per-map seed */
+
+typedef struct ebb_options {
+    const ebb_allocator *allocator; /* NULL: ebb's own, which returns pages to the system */
+    uint64_t seed;                  /* with EBB_FIXED_SEED: reproducible hashing (tests) */
+    unsigned flags;
+} ebb_options;
+
+/* Statistics of one map. Reading them costs O(1) (the histogram is kept up to date). */
+#define EBB_PROBE_BUCKETS 16
+typedef struct ebb_stats {
+    size_t entries;
+    size_t slots;         /* slots of every table held (two while a resize is under way) */
+    size_t bytes;         /* table bytes held, without what keys and values point to */
+    double load;          /* entries / slots */
+    size_t capacity;      /* entries the current table takes before it grows */
+    size_t probe_hist[EBB_PROBE_BUCKETS]; /* entries by groups away from home; last: 15+ */
+    unsigned longest_probe;               /* highest non-empty bucket of probe_hist */
+    double mean_probe;                    /* mean groups away from home */
+    size_t tombstones;                    /* always 0: deletion leaves none behind */
+    size_t migrating;                     /* entries still in the table being retired */
+    size_t saturated;                     /* groups whose overflow count saturated (255) */
+    uint64_t grows, shrinks;              /* resizes started */
+    uint64_t moved;                       /* entries moved by resizes */
+} ebb_stats;
+
+/* Write the statistics into buf (snprintf-like: returns the length the full text needs). */
+int ebb_stats_text(const ebb_stats *st, char *buf, size_t len);
+int ebb_stats_json(const ebb_stats *st, char *buf, size_t len);
+
+/* ---- Hashing ------------------------------------------------------------------------------ */
+
+__extension__ typedef unsigned __int128 ebb_u128;
+
+/* Multiply two 64-bit words and fold the 128-bit product: the mixing step of every ebb hash. */
+static inline uint64_t ebb_mix(uint64_t a, uint64_t b) {
+    ebb_u128 r = (ebb_u128)a * b;
+    return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+
+/* Seeded hash of a 64-bit integer. Also the finaliser applied to user-supplied hashes, so an
+ * identity hash on patterned keys (timestamps, multiples of 1024) still spreads. */
+static inline uint64_t ebb_hash_u64(uint64_t x, uint64_t seed) {
+    return ebb_mix(x ^ seed, 0x9e3779b97f4a7c15ull);
+}
+
+/* Seeded hash of a byte string and of a NUL-terminated string. */
+uint64_t ebb_hash_bytes(const void *data, size_t len, uint64_t seed);
+uint64_t ebb_hash_str(const char *s, uint64_t seed);
+
+/* A fresh seed: a per-process secret from the operating system mixed with a counter. */
+uint64_t ebb_seed_next(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,481 @@
+/* ebb/map.h — generate a typed hash map. Include once per map type, after defining:
+ *
+ *   #define EBB_NAME  users        prefix of the generated type and functions   (required)
+ *   #define EBB_KEY   uint64_t     key type                                     (required)
+ *   #define EBB_VAL   struct user *                                             (required)
+ *
+ * and, optionally:
+ *
+ *   EBB_HASH(k)            a hash of k (may be weak, e.g. identity); ebb mixes it with the map's
+ *                          seed, so patterned keys still spread
+ *   EBB_HASH_SEEDED(k, s)  a complete hash of k under seed s, used as it is
+ *   EBB_CSTR_KEY           keys are NUL-terminated strings (seeded string hash, strcmp)
+ *   EBB_EQ(a, b)           key equality (default: the key's bytes compare equal)
+ *   EBB_KEY_DTOR(k)        run on a key leaving the map (delete, overwrite, clear, destroy)
+ *   EBB_VAL_DTOR(v)        run on a value leaving the map
+ *   EBB_KEY_CLONE(dst, k)  keys are borrowed: store a copy of k in *dst when a new entry is
+ *                          made; non-zero on success, zero when out of memory
+ *   EBB_MAP_FIELDS         extra members of the map struct; hooks reach the map as EBB_MAP
+ *   EBB_HEADER             emit declarations only (a library ships the definitions)
+ *   EBB_IMPL               emit definitions with external linkage (for that library)
+ *
+ * The generated API, for EBB_NAME users:
+ *
+ *   void  users_init(users *m);                        random seed, ebb's allocator
+ *   void  users_init_with(users *m, const ebb_options *o);
+ *   void  users_destroy(users *m);                     frees everything; m is then empty
+ *   int   users_put(users *m, KEY k, VAL v);           EBB_INSERTED | EBB_OK | EBB_ENOMEM
+ *   VAL  *users_get(const users *m, KEY k);            NULL when absent
+ *   int   users_get_or_insert(users *m, KEY k, VAL **v);  a new value starts zeroed
+ *   bool  users_delete(users *m, KEY k);
+ *   bool  users_take(users *m, KEY k, KEY *kout, VAL *vout);  remove without destroying
+ *   void  users_clear(users *m);                       destroys entries, returns all memory
+ *   int   users_reserve(users *m, size_t n);           room for n; the map stays at least this
+ *   int   users_shrink_to_fit(users *m);
+ *   size_t users_count(const users *m);
+ *   users_iter users_begin(users *m);  bool users_iter_done(const users_iter *);
+ *   void  users_next(users_iter *);    void users_iter_delete(users_iter *);
+ *   void  users_stats(const users *m, ebb_stats *st);
+ *   int   users_check(const users *m);                 0 when every invariant holds (tests)
+ *
+ * Ownership: without EBB_KEY_CLONE, a key and value passed to put/get_or_insert belong to the
+ * map once the call succeeds (a duplicate key is destroyed); after a failure they are still the
+ * caller's. Destructors run exactly once for every entry that leaves, never for what take hands
+ * back. Pointers into the map (get, get_or_insert, iterators) last until the next insert or
+ * delete. During iteration, remove entries only with users_iter_delete: every other entry is
+ * still visited exactly once. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "table.h"
+
+#if !defined(EBB_NAME) || !defined(EBB_KEY) || !defined(EBB_VAL)
+#error "define EBB_NAME, EBB_KEY and EBB_VAL before including <ebb/map.h>"
+#endif
+
+#ifndef EBB_CAT
+#define EBB_CAT_(a, b) a##b
+#define EBB_CAT(a, b)  EBB_CAT_(a, b)
+#define EBB_MAP        ebb_map_
+#endif
+
+#define EBB_M_(x)   EBB_CAT(EBB_NAME, x)
+#define EBB_T_      EBB_NAME
+#define EBB_ENTRY_  EBB_M_(_entry)
+#define EBB_ITER_   EBB_M_(_iter)
+#define EBB_K_      EBB_M_(_key)
+#define EBB_V_      EBB_M_(_val)
+#define EBB_STRIDE_                                                                                \
+    ((EBB_CTRL_BYTES + EBB_GROUP_SLOTS * sizeof(EBB_ENTRY_) + _Alignof(EBB_ENTRY_) - 1) /          \
+     _Alignof(EBB_ENTRY_) * _Alignof(EBB_ENTRY_))
+
+#if defined(EBB_HEADER)
+#define EBB_API_ extern
+#elif defined(EBB_IMPL)
+#define EBB_API_
+#else
+#define EBB_API_ static inline
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef EBB_KEY EBB_K_;
+typedef EBB_VAL EBB_V_;
+
+typedef struct EBB_ENTRY_ {
+    EBB_K_ key;
+    EBB_V_ val;
+} EBB_ENTRY_;
+
+typedef struct EBB_T_ {
+    ebb_core core;
+#ifdef EBB_MAP_FIELDS
+    EBB_MAP_FIELDS
+#endif
+} EBB_T_;
+
+typedef struct EBB_ITER_ {
+    const EBB_K_ *key; /* the current entry; NULL once done */
+    EBB_V_ *val;
+    EBB_T_ *map_;
+    size_t group_, deleted_;
+    unsigned slot_, table_;
+} EBB_ITER_;
+
+EBB_API_ void EBB_M_(_init)(EBB_T_ *m);
+EBB_API_ void EBB_M_(_init_with)(EBB_T_ *m, const ebb_options *opt);
+EBB_API_ void EBB_M_(_destroy)(EBB_T_ *m);
+EBB_API_ int EBB_M_(_put)(EBB_T_ *m, EBB_K_ key, EBB_V_ val);
+EBB_API_ EBB_V_ *EBB_M_(_get)(const EBB_T_ *m, EBB_K_ key);
+EBB_API_ int EBB_M_(_get_or_insert)(EBB_T_ *m, EBB_K_ key, EBB_V_ **val);
+EBB_API_ bool EBB_M_(_delete)(EBB_T_ *m, EBB_K_ key);
+EBB_API_ bool EBB_M_(_take)(EBB_T_ *m, EBB_K_ key, EBB_K_ *kout, EBB_V_ *vout);
+EBB_API_ void EBB_M_(_clear)(EBB_T_ *m);
+EBB_API_ int EBB_M_(_reserve)(EBB_T_ *m, size_t n);
+EBB_API_ int EBB_M_(_shrink_to_fit)(EBB_T_ *m);
+EBB_API_ size_t EBB_M_(_count)(const EBB_T_ *m);
+EBB_API_ EBB_ITER_ EBB_M_(_begin)(EBB_T_ *m);
+EBB_API_ bool EBB_M_(_iter_done)(const EBB_ITER_ *it);
+EBB_API_ void EBB_M_(_next)(EBB_ITER_ *it);
+EBB_API_ void EBB_M_(_iter_delete)(EBB_ITER_ *it);
+EBB_API_ void EBB_M_(_stats)(const EBB_T_ *m, ebb_stats *st);
+EBB_API_ int EBB_M_(_check)(const EBB_T_ *m);
+
+#ifndef EBB_HEADER
+
+_Static_assert(_Alignof(EBB_ENTRY_) <= EBB_CTRL_BYTES, "ebb: entries may be aligned to 16 at most");
+
+/* ---- Hooks, with their defaults ---- */
+
+static inline uint64_t EBB_M_(__hash)(EBB_K_ k, uint64_t seed) {
+#if defined(EBB_HASH_SEEDED)
+    return EBB_HASH_SEEDED(k, seed);
+#elif defined(EBB_HASH)
+    return ebb_hash_u64((uint64_t)(EBB_HASH(k)), seed);
+#elif defined(EBB_CSTR_KEY)
+    return ebb_hash_str(k, seed);
+#else
+    if (sizeof(EBB_K_) == 8) {
+        uint64_t x;
+        memcpy(&x, &k, 8);
+        return ebb_hash_u64(x, seed);
+    }
+    if (sizeof(EBB_K_) == 4) {
+        uint32_t x;
+        memcpy(&x, &k, 4);
+        return ebb_hash_u64(x, seed);
+    }
+    return ebb_hash_bytes(&k, sizeof k, seed);
+#endif
+}
+
+static inline bool EBB_M_(__eq)(EBB_K_ a, EBB_K_ b) {
+#if defined(EBB_EQ)
+    return EBB_EQ(a, b);
+#elif defined(EBB_CSTR_KEY)
+    return strcmp(a, b) == 0;
+#else
+    return memcmp(&a, &b, sizeof(EBB_K_)) == 0;
+#endif
+}
+
+#ifdef EBB_KEY_DTOR
+#define EBB_DROP_KEY_(k) EBB_KEY_DTOR(k)
+#else
+#define EBB_DROP_KEY_(k) ((void)0)
+#endif
+#ifdef EBB_VAL_DTOR
+#define EBB_DROP_VAL_(v) EBB_VAL_DTOR(v)
+#else
+#define EBB_DROP_VAL_(v) ((void)0)
+#endif
+
+static uint64_t EBB_M_(__hash_entry)(const void *entry, uint64_t seed) {
+    return EBB_M_(__hash)(((const EBB_ENTRY_ *)entry)->key, seed);
+}
+
+static const ebb_type EBB_M_(__type) = {sizeof(EBB_ENTRY_), EBB_STRIDE_, EBB_M_(__hash_entry)};
+
+/* ---- Lookup ---- */
+
+static inline EBB_ENTRY_ *EBB_M_(__slot)(const ebb_table *t, size_t g, unsigned i) {
+    return (EBB_ENTRY_ *)(void *)(ebb_group(t, g, EBB_STRIDE_) + EBB_CTRL_BYTES +
+                                  i * sizeof(EBB_ENTRY_));
+}
+
+/* Find key (hash h) in table t; on success also report its group and slot. */
+static inline EBB_ENTRY_ *EBB_M_(__find)(const ebb_table *t, uint64_t h, EBB_K_ key, size_t *gout,
+                                         unsigned *iout) {
+    unsigned char tag = ebb_tag(h);
+    size_t g = ebb_probe_start(t, h);
+    for (size_t visited = 0; visited < t->ngroups; visited++) {
+        const unsigned char *ctrl = ebb_group(t, g, EBB_STRIDE_);
+        for (unsigned m = ebb_match(ctrl, tag); m; m &= m - 1) {
+            unsigned i = ebb_lowest(m);
+            EBB_ENTRY_ *e = EBB_M_(__slot)(t, g, i);
+            if (EBB_M_(__eq)(e->key, key)) {
+                *gout = g;
+                *iout = i;
+                return e;
+            }
+        }
+        if (ctrl[EBB_OVERFLOW] == 0) break;
+        g = ebb_probe_next(t, g);
+    }
+    return NULL;
+}
+
+/* Find key in the current table, then in the retiring one; report which. */
+static inline EBB_ENTRY_ *EBB_M_(__locate)(const EBB_T_ *m, uint64_t h, EBB_K_ key,
+                                           ebb_table **tout, size_t *gout, unsigned *iout) {
+    EBB_ENTRY_ *e = EBB_M_(__find)(&m->core.cur, h, key, gout, iout);
+    *tout = (ebb_table *)&m->core.cur;
+    if (e || m->core.old.count == 0) return e;
+    *tout = (ebb_table *)&m->core.old;
+    return EBB_M_(__find)(&m->core.old, h, key, gout, iout);
+}
+
+/* ---- The API ---- */
+
+EBB_API_ void EBB_M_(_init_with)(EBB_T_ *m, const ebb_options *opt) {
+    memset(m, 0, sizeof *m);
+    ebb_core_init(&m->core, opt);
+}
+
+EBB_API_ void EBB_M_(_init)(EBB_T_ *m) { EBB_M_(_init_with)(m, NULL); }
+
+EBB_API_ size_t EBB_M_(_count)(const EBB_T_ *m) { return ebb_core_count(&m->core); }
+
+EBB_API_ EBB_V_ *EBB_M_(_get)(const EBB_T_ *m, EBB_K_ key) {
+    uint64_t h = EBB_M_(__hash)(key, m->core.seed);
+    ebb_table *t;
+    size_t g;
+    unsigned i;
+    EBB_ENTRY_ *e = EBB_M_(__locate)(m, h, key, &t, &g, &i);
+    return e ? &e->val : NULL;
+}
+
+/* Make a new entry for key (known absent); NULL when out of memory, with nothing changed. */
+static inline EBB_ENTRY_ *EBB_M_(__insert_new)(EBB_T_ *ebb_map_, uint64_t h, EBB_K_ key) {
+#ifdef EBB_KEY_CLONE
+    EBB_K_ copy;
+    if (!(EBB_KEY_CLONE(&copy, key))) return NULL;
+    if (ebb_core_prepare_insert(&ebb_map_->core, &EBB_M_(__type)) != EBB_OK) {
+        EBB_DROP_KEY_(copy);
+        return NULL;
+    }
+    key = copy;
+#else
+    if (ebb_core_prepare_insert(&ebb_map_->core, &EBB_M_(__type)) != EBB_OK) return NULL;
+#endif
+    EBB_ENTRY_ *e = (EBB_ENTRY_ *)ebb_table_place(&ebb_map_->core.cur, EBB_STRIDE_,
+                                                  sizeof(EBB_ENTRY_), h);
+    e->key = key;
+    return e;
+}
+
+/* An existing entry receives a key it already has: without cloning, the duplicate is ours. */
+static inline void EBB_M_(__drop_duplicate)(EBB_T_ *ebb_map_, EBB_ENTRY_ *e, EBB_K_ key) {
+#ifndef EBB_KEY_CLONE
+    if (memcmp(&e->key, &key, sizeof key) != 0) EBB_DROP_KEY_(key);
+#endif
+    (void)ebb_map_;
+    (void)e;
+    (void)key;
+}
+
+EBB_API_ int EBB_M_(_put)(EBB_T_ *ebb_map_, EBB_K_ key, EBB_V_ val) {
+    uint64_t h = EBB_M_(__hash)(key, ebb_map_->core.seed);
+    ebb_table *t;
+    size_t g;
+    unsigned i;
+    EBB_ENTRY_ *e = EBB_M_(__locate)(ebb_map_, h, key, &t, &g, &i);
+    if (e) {
+        if (memcmp(&e->val, &val, sizeof val) != 0) EBB_DROP_VAL_(e->val);
+        e->val = val;
+        EBB_M_(__drop_duplicate)(ebb_map_, e, key);
+        return EBB_OK;
+    }
+    e = EBB_M_(__insert_new)(ebb_map_, h, key);
+    if (!e) return EBB_ENOMEM;
+    e->val = val;
+    return EBB_INSERTED;
+}
+
+EBB_API_ int EBB_M_(_get_or_insert)(EBB_T_ *ebb_map_, EBB_K_ key, EBB_V_ **val) {
+    uint64_t h = EBB_M_(__hash)(key, ebb_map_->core.seed);
+    ebb_table *t;
+    size_t g;
+    unsigned i;
+    EBB_ENTRY_ *e = EBB_M_(__locate)(ebb_map_, h, key, &t, &g, &i);
+    if (e) {
+        EBB_M_(__drop_duplicate)(ebb_map_, e, key);
+        *val = &e->val;
+        return EBB_OK;
+    }
+    e = EBB_M_(__insert_new)(ebb_map_, h, key);
+    if (!e) return EBB_ENOMEM;
+    memset(&e->val, 0, sizeof e->val);
+    *val = &e->val;
+    return EBB_INSERTED;
+}
+
+/* Remove key; hand its key and value to kout/vout where given, destroy them otherwise. */
+static inline bool EBB_M_(__remove)(EBB_T_ *ebb_map_, EBB_K_ key, EBB_K_ *kout, EBB_V_ *vout) {
+    uint64_t h = EBB_M_(__hash)(key, ebb_map_->core.seed);
+    ebb_table *t;
+    size_t g;
+    unsigned i;
+    EBB_ENTRY_ *e = EBB_M_(__locate)(ebb_map_, h, key, &t, &g, &i);
+    if (!e) return false;
+    if (kout)
+        *kout = e->key;
+    else
+        EBB_DROP_KEY_(e->key);
+    if (vout)
+        *vout = e->val;
+    else
+        EBB_DROP_VAL_(e->val);
+    ebb_table_erase(t, EBB_STRIDE_, g, i, h);
+    ebb_core_after_delete(&ebb_map_->core, &EBB_M_(__type));
+    return true;
+}
+
+EBB_API_ bool EBB_M_(_delete)(EBB_T_ *m, EBB_K_ key) { return EBB_M_(__remove)(m, key, NULL, NULL); }
+
+EBB_API_ bool EBB_M_(_take)(EBB_T_ *m, EBB_K_ key, EBB_K_ *kout, EBB_V_ *vout) {
+    return EBB_M_(__remove)(m, key, kout, vout);
+}
+
+static inline void EBB_M_(__drop_table)(EBB_T_ *ebb_map_, const ebb_table *t) {
+    if (t->count == 0) return;
+    for (size_t g = t->skip; g < t->ngroups; g++) {
+        for (unsigned full = ebb_match_full(ebb_group(t, g, EBB_STRIDE_)); full; full &= full - 1) {
+            EBB_ENTRY_ *e = EBB_M_(__slot)(t, g, ebb_lowest(full));
+            EBB_DROP_KEY_(e->key);
+            EBB_DROP_VAL_(e->val);
+            (void)e;
+        }
+    }
+    (void)ebb_map_;
+}
+
+EBB_API_ void EBB_M_(_clear)(EBB_T_ *m) {
+#if defined(EBB_KEY_DTOR) || defined(EBB_VAL_DTOR)
+    EBB_M_(__drop_table)(m, &m->core.cur);
+    EBB_M_(__drop_table)(m, &m->core.old);
+#endif
+    ebb_core_release(&m->core);
+}
+
+EBB_API_ void EBB_M_(_destroy)(EBB_T_ *m) { EBB_M_(_clear)(m); }
+
+EBB_API_ int EBB_M_(_reserve)(EBB_T_ *m, size_t n) {
+    return ebb_core_reserve(&m->core, &EBB_M_(__type), n);
+}
+
+EBB_API_ int EBB_M_(_shrink_to_fit)(EBB_T_ *m) {
+    return ebb_core_shrink_to_fit(&m->core, &EBB_M_(__type));
+}
+
+/* ---- Iteration: the current table, then what is left of the retiring one ---- */
+
+static inline const ebb_table *EBB_M_(__iter_table)(const EBB_ITER_ *it) {
+    return it->table_ == 0 ? &it->map_->core.cur : &it->map_->core.old;
+}
+
+/* Settle on the first entry at or after the iterator's position. */
+static inline void EBB_M_(__seek)(EBB_ITER_ *it) {
+    for (; it->table_ < 2; it->table_++, it->group_ = 0, it->slot_ = 0) {
+        const ebb_table *t = EBB_M_(__iter_table)(it);
+        if (t->count == 0) continue;
+        if (it->group_ < t->skip) it->group_ = t->skip;
+        for (; it->group_ < t->ngroups; it->group_++, it->slot_ = 0) {
+            unsigned full = ebb_match_full(ebb_group(t, it->group_, EBB_STRIDE_));
+            full = full >> it->slot_ << it->slot_;
+            if (full) {
+                it->slot_ = ebb_lowest(full);
+                EBB_ENTRY_ *e = EBB_M_(__slot)(t, it->group_, it->slot_);
+                it->key = &e->key;
+                it->val = &e->val;
+                return;
+            }
+        }
+    }
+    it->key = NULL;
+    it->val = NULL;
+    /* Deletions made through the iterator deferred the map's upkeep until now. */
+    if (it->deleted_) {
+        it->deleted_ = 0;
+        ebb_core_after_delete(&it->map_->core, &EBB_M_(__type));
+    }
+}
+
+EBB_API_ EBB_ITER_ EBB_M_(_begin)(EBB_T_ *m) {
+    EBB_ITER_ it = {NULL, NULL, m, 0, 0, 0, 0};
+    EBB_M_(__seek)(&it);
+    return it;
+}
+
+EBB_API_ bool EBB_M_(_iter_done)(const EBB_ITER_ *it) { return it->key == NULL; }
+
+EBB_API_ void EBB_M_(_next)(EBB_ITER_ *it) {
+    if (it->key == NULL) return;
+    it->slot_++;
+    EBB_M_(__seek)(it);
+}
+
+/* Delete the current entry. Nothing moves (no upkeep runs until the iteration ends), so
+ * users_next() goes on from the same place. */
+EBB_API_ void EBB_M_(_iter_delete)(EBB_ITER_ *it) {
+    if (it->key == NULL) return;
+    EBB_T_ *ebb_map_ = it->map_;
+    ebb_table *t = (ebb_table *)EBB_M_(__iter_table)(it);
+    EBB_ENTRY_ *e = EBB_M_(__slot)(t, it->group_, it->slot_);
+    uint64_t h = EBB_M_(__hash)(e->key, ebb_map_->core.seed);
+    EBB_DROP_KEY_(e->key);
+    EBB_DROP_VAL_(e->val);
+    ebb_table_erase(t, EBB_STRIDE_, it->group_, it->slot_, h);
+    it->deleted_++;
+}
+
+EBB_API_ void EBB_M_(_stats)(const EBB_T_ *m, ebb_stats *st) {
+    ebb_core_stats(&m->core, &EBB_M_(__type), st);
+}
+
+/* Structural check plus: every entry is found by a lookup, at its own slot. */
+EBB_API_ int EBB_M_(_check)(const EBB_T_ *m) {
+    int rc = ebb_core_check(&m->core, &EBB_M_(__type));
+    if (rc != 0) return rc;
+    for (int which = 0; which < 2; which++) {
+        const ebb_table *t = which ? &m->core.old : &m->core.cur;
+        if (t->count == 0) continue;
+        for (size_t g = t->skip; g < t->ngroups; g++) {
+            const unsigned char *ctrl = ebb_group(t, g, EBB_STRIDE_);
+            for (unsigned full = ebb_match_full(ctrl); full; full &= full - 1) {
+                EBB_ENTRY_ *e = EBB_M_(__slot)(t, g, ebb_lowest(full));
+                ebb_table *ft;
+                size_t fg;
+                unsigned fi;
+                uint64_t h = EBB_M_(__hash)(e->key, m->core.seed);
+                if (EBB_M_(__locate)(m, h, e->key, &ft, &fg, &fi) != e) return -8;
+            }
+        }
+    }
+    return 0;
+}
+
+#undef EBB_DROP_KEY_
+#undef EBB_DROP_VAL_
+#endif /* !EBB_HEADER */
+
+#ifdef __cplusplus
+}
+#endif
+
+#undef EBB_M_
+#undef EBB_T_
+#undef EBB_ENTRY_
+#undef EBB_ITER_
+#undef EBB_K_
+#undef EBB_V_
+#undef EBB_STRIDE_
+#undef EBB_API_
+#undef EBB_NAME
+#undef EBB_KEY
+#undef EBB_VAL
+#undef EBB_HASH
+#undef EBB_HASH_SEEDED
+#undef EBB_CSTR_KEY
+#undef EBB_EQ
+#undef EBB_KEY_DTOR
+#undef EBB_VAL_DTOR
+#undef EBB_KEY_CLONE
+#undef EBB_MAP_FIELDS
+#undef EBB_HEADER
+#undef EBB_IMPL

@@ -1,0 +1,201 @@
+/* ebb/table.h — the type-independent core under every generated map. Internal: the generated
+ * maps use it; applications use the maps. Layout and names may change between versions.
+ *
+ * Structure. A table is an array of groups. A group is 16 control bytes followed by 15 slots:
+ *   bytes 0..14  tag of slot i: 0 = empty, else 1..255 taken from the hash's low byte
+ *   byte  15     overflow count: how many entries live beyond this group on a probe path that
+ *                started at or before it (saturates at 255 and then stays)
+ * An entry's home group is fastrange(hash, ngroups) (the hash's high bits); it sits in the
+ * first group from home, wrapping, that had a free slot when it was inserted.
+ *
+ * Invariant: for every entry, every group strictly between its home and its own group counts it
+ * in its overflow byte. So a lookup walks from home and stops at the first group whose tags do
+ * not match and whose overflow count is zero; a delete clears the tag and decrements the counts
+ * on the path. Nothing marks a deleted slot, so churn leaves no tombstones and probe paths are
+ * exactly as long as the live entries make them.
+ *
+ * Resizing (see src/table.c) keeps a second, retiring table whose groups [0, skip) have been
+ * migrated: probes in it start at max(home, skip) and wrap to skip instead of 0, which stays
+ * correct because an entry still there sits at or beyond skip, and every group of its path at
+ * or beyond skip still counts it.
+ *
+ * Costs: a hit reads one control line and usually the slot next to it; a miss reads control
+ * lines only. Memory: 16 bytes of control per 15 slots, plus a 160-byte table head. */
+#ifndef EBB_TABLE_H
+#define EBB_TABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "ebb.h"
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define EBB_GROUP_SLOTS 15
+#define EBB_CTRL_BYTES  16
+#define EBB_OVERFLOW    15  /* index of the overflow count in the control bytes */
+#define EBB_SATURATED   255 /* an overflow count that has saturated is never decremented */
+
+/* The head placed before group 0 of every allocated table. */
+typedef struct ebb_table_head {
+    size_t probe_hist[EBB_PROBE_BUCKETS]; /* entries by distance from home, in groups */
+    size_t bytes;                         /* size of the allocation */
+    size_t released;                      /* bytes handed back to the system while retiring */
+    size_t saturated;                     /* groups whose overflow count reached 255 */
+    size_t mapped;                        /* 1 if the block came from mmap */
+} ebb_table_head;
+
+typedef struct ebb_table {
+    unsigned char *groups; /* group 0; the head sits just before it */
+    size_t ngroups;
+    size_t count;  /* entries in this table */
+    size_t limit;  /* entries this table takes before the map grows */
+    size_t skip;   /* retiring table: groups [0, skip) are migrated and empty */
+} ebb_table;
+
+/* The per-map state shared by every generated map type. */
+typedef struct ebb_core {
+    ebb_table cur; /* inserts go here */
+    ebb_table old; /* being migrated into cur; old.groups == NULL when no resize is under way */
+    uint64_t seed;
+    const ebb_allocator *alloc;
+    size_t floor_groups; /* reserve()d size the map does not shrink below */
+    uint32_t grows, shrinks;
+    uint64_t moved;
+} ebb_core;
+
+/* What the core needs to know of an entry type: its layout and how to hash it. */
+typedef struct ebb_type {
+    size_t entry_size;
+    size_t stride; /* bytes per group: 16 + 15 * entry_size, rounded up for alignment */
+    uint64_t (*hash)(const void *entry, uint64_t seed);
+} ebb_type;
+
+/* ---- Group primitives ---------------------------------------------------------------------- */
+
+static inline size_t ebb_home(uint64_t h, size_t ngroups) {
+    return (size_t)(((ebb_u128)h * ngroups) >> 64);
+}
+
+static inline unsigned char ebb_tag(uint64_t h) {
+    unsigned char t = (unsigned char)h;
+    return (unsigned char)(t + (t == 0));
+}
+
+/* Bit i set when tag i of the group equals t (t == 0 finds the empty slots). */
+static inline unsigned ebb_match(const unsigned char *ctrl, unsigned char t) {
+#ifdef __SSE2__
+    __m128i c = _mm_loadu_si128((const __m128i *)(const void *)ctrl);
+    return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(c, _mm_set1_epi8((char)t))) & 0x7fffu;
+#else
+    unsigned m = 0;
+    for (unsigned i = 0; i < EBB_GROUP_SLOTS; i++) m |= (unsigned)(ctrl[i] == t) << i;
+    return m;
+#endif
+}
+
+static inline unsigned ebb_match_full(const unsigned char *ctrl) {
+    return ~ebb_match(ctrl, 0) & 0x7fffu;
+}
+
+static inline unsigned ebb_lowest(unsigned mask) { return (unsigned)__builtin_ctz(mask); }
+
+static inline ebb_table_head *ebb_head(const ebb_table *t) {
+    return (ebb_table_head *)(void *)t->groups - 1;
+}
+
+static inline unsigned char *ebb_group(const ebb_table *t, size_t g, size_t stride) {
+    return t->groups + g * stride;
+}
+
+static inline size_t ebb_bucket(size_t distance) {
+    return distance < EBB_PROBE_BUCKETS - 1 ? distance : EBB_PROBE_BUCKETS - 1;
+}
+
+/* First group a probe for hash h visits, and the group after g. */
+static inline size_t ebb_probe_start(const ebb_table *t, uint64_t h) {
+    size_t g = ebb_home(h, t->ngroups);
+    return g < t->skip ? t->skip : g;
+}
+
+static inline size_t ebb_probe_next(const ebb_table *t, size_t g) {
+    return g + 1 == t->ngroups ? t->skip : g + 1;
+}
+
+/* Claim a slot for hash h in table t (which must have room and no skip) and return it. The
+ * caller writes the entry. */
+static inline void *ebb_table_place(ebb_table *t, size_t stride, size_t entry_size, uint64_t h) {
+    size_t g = ebb_home(h, t->ngroups);
+    size_t distance = 0;
+    for (;;) {
+        unsigned char *ctrl = ebb_group(t, g, stride);
+        unsigned free_slots = ebb_match(ctrl, 0);
+        if (free_slots) {
+            unsigned i = ebb_lowest(free_slots);
+            ctrl[i] = ebb_tag(h);
+            ebb_head(t)->probe_hist[ebb_bucket(distance)]++;
+            t->count++;
+            return ctrl + EBB_CTRL_BYTES + i * entry_size;
+        }
+        if (ctrl[EBB_OVERFLOW] != EBB_SATURATED && ++ctrl[EBB_OVERFLOW] == EBB_SATURATED)
+            ebb_head(t)->saturated++;
+        g = g + 1 == t->ngroups ? 0 : g + 1;
+        distance++;
+    }
+}
+
+/* Remove the entry in slot i of group g, whose hash is h: clear its tag and take it off the
+ * overflow counts of the groups its probe path crosses. */
+static inline void ebb_table_erase(ebb_table *t, size_t stride, size_t g, unsigned i, uint64_t h) {
+    size_t home = ebb_home(h, t->ngroups);
+    size_t distance = g >= home ? g - home : g + t->ngroups - home;
+    ebb_group(t, g, stride)[i] = 0;
+    ebb_head(t)->probe_hist[ebb_bucket(distance)]--;
+    t->count--;
+    for (size_t p = home < t->skip ? t->skip : home; p != g; p = ebb_probe_next(t, p)) {
+        unsigned char *ov = ebb_group(t, p, stride) + EBB_OVERFLOW;
+        if (*ov != EBB_SATURATED) (*ov)--;
+    }
+}
+
+/* ---- Out-of-line core (src/table.c) --------------------------------------------------------- */
+
+void ebb_core_init(ebb_core *c, const ebb_options *opt);
+/* Make room for one more entry (may start a resize) and advance a resize under way. */
+int ebb_core_grow_slow(ebb_core *c, const ebb_type *ty);
+/* After a delete: advance a resize under way, or start shrinking when the map is sparse. */
+void ebb_core_after_delete_slow(ebb_core *c, const ebb_type *ty);
+int ebb_core_reserve(ebb_core *c, const ebb_type *ty, size_t entries);
+int ebb_core_shrink_to_fit(ebb_core *c, const ebb_type *ty);
+/* Free every table (the caller has dropped the entries) and return to the empty state. */
+void ebb_core_release(ebb_core *c);
+void ebb_core_stats(const ebb_core *c, const ebb_type *ty, ebb_stats *st);
+/* Verify every structural invariant (tests): 0 when sound, else a negative code. */
+int ebb_core_check(const ebb_core *c, const ebb_type *ty);
+
+static inline size_t ebb_core_count(const ebb_core *c) { return c->cur.count + c->old.count; }
+
+static inline int ebb_core_prepare_insert(ebb_core *c, const ebb_type *ty) {
+    if (c->old.groups == NULL && c->cur.count < c->cur.limit) return EBB_OK;
+    return ebb_core_grow_slow(c, ty);
+}
+
+/* A map shrinks when it holds under 3/8 of what its table takes, to half the table: a freshly
+ * built map of the same size would sit on that same rung of the ladder. */
+static inline void ebb_core_after_delete(ebb_core *c, const ebb_type *ty) {
+    if (c->old.groups == NULL && c->cur.count * 8 >= c->cur.limit * 3) return;
+    ebb_core_after_delete_slow(c, ty);
+}
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,323 @@
+/* table.c — allocation, resizing and page return for every ebb map (layout: ebb/table.h).
+ *
+ * Resizing is incremental. Growing (at 7/8 of the slots) or shrinking (under 3/8 of that, to
+ * half the groups) allocates the new table and makes the old one the retiring table; every
+ * later insert or delete then migrates at least two of its groups (at most 30 entries, or 32
+ * empty groups), so no single operation pays for the whole table. A resize finishes long before
+ * the next one can be due: growing from n groups needs n/2 steps but the next growth is 13n
+ * inserts away, a shrink needs n/2 steps and the new table only fills after 1.6n more inserts.
+ * Lookups meanwhile search both tables.
+ *
+ * Memory. Tables of 64 KiB or more come straight from mmap: fresh pages read as zero, which is
+ * an empty table, so allocating costs no memset, and the map never depends on malloc (glibc
+ * keeps freed mid-size blocks resident). As migration passes over the retiring table, the
+ * pages behind it go back to the system with madvise(MADV_DONTNEED) in 128 KiB chunks, so
+ * resident memory tracks the entries during a resize, not after it. Transparent huge pages
+ * are declined for tables: a fault that zeroes 2 MiB would be the stall this design avoids.
+ * Smaller tables use malloc, or the user's allocator hook for everything. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "ebb/table.h"
+
+#define MMAP_MIN       (64u * 1024u)  /* tables this large bypass malloc */
+#define RELEASE_CHUNK  (128u * 1024u) /* madvise granularity while retiring a table */
+#define STEP_GROUPS    32             /* groups one migration step may visit */
+#define STEP_ENTRIES   16             /* a step stops once it has moved this many */
+#define MAX_LOAD_NUM   7              /* grow when entries reach 7/8 of the slots */
+#define MAX_LOAD_DEN   8
+
+/* The table of an empty map: one group, always empty, never written. */
+static const unsigned char empty_group[EBB_CTRL_BYTES];
+
+static ebb_table empty_table(void) {
+    return (ebb_table){(unsigned char *)empty_group, 1, 0, 0, 0};
+}
+
+static bool is_allocated(const ebb_table *t) { return t->groups != NULL && t->limit != 0; }
+
+static size_t limit_for(size_t ngroups) {
+    return ngroups * EBB_GROUP_SLOTS * MAX_LOAD_NUM / MAX_LOAD_DEN;
+}
+
+void ebb_core_init(ebb_core *c, const ebb_options *opt) {
+    memset(c, 0, sizeof *c);
+    c->cur = empty_table();
+    c->alloc = opt ? opt->allocator : NULL;
+    c->seed = opt && (opt->flags & EBB_FIXED_SEED) ? opt->seed : ebb_seed_next();
+}
+
+/* ---- Table memory -------------------------------------------------------------------------- */
+
+static void *map_pages(size_t bytes) {
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                   -1, 0);
+    if (p == MAP_FAILED) return NULL;
+#ifdef MADV_NOHUGEPAGE
+    madvise(p, bytes, MADV_NOHUGEPAGE);
+#endif
+    return p;
+}
+
+/* Allocate a table of ngroups empty groups. On failure *t is untouched. */
+static int table_alloc(ebb_core *c, const ebb_type *ty, size_t ngroups, ebb_table *t) {
+    size_t head = sizeof(ebb_table_head);
+    if (ngroups == 0 || ngroups > (SIZE_MAX - head) / ty->stride / 2) return EBB_ENOMEM;
+    size_t bytes = head + ngroups * ty->stride;
+    ebb_table_head *h;
+    size_t mapped = 0;
+    if (c->alloc) {
+        h = c->alloc->alloc(c->alloc->ctx, bytes);
+        if (!h) return EBB_ENOMEM;
+        memset(h, 0, head);
+        for (size_t g = 0; g < ngroups; g++)
+            memset((unsigned char *)(h + 1) + g * ty->stride, 0, EBB_CTRL_BYTES);
+    } else if (bytes >= MMAP_MIN) {
+        h = map_pages(bytes);
+        if (!h) return EBB_ENOMEM;
+        mapped = 1;
+    } else {
+        h = calloc(1, bytes);
+        if (!h) return EBB_ENOMEM;
+    }
+    h->bytes = bytes;
+    h->mapped = mapped;
+    *t = (ebb_table){(unsigned char *)(h + 1), ngroups, 0, limit_for(ngroups), 0};
+    return EBB_OK;
+}
+
+static void table_free(const ebb_core *c, ebb_table *t) {
+    if (!is_allocated(t)) return;
+    ebb_table_head *h = ebb_head(t);
+    if (h->mapped)
+        munmap(h, h->bytes);
+    else if (c->alloc)
+        c->alloc->free(c->alloc->ctx, h, h->bytes);
+    else
+        free(h);
+    t->groups = NULL;
+}
+
+/* Hand back the pages of the retiring table that migration has emptied. The first page holds
+ * the head (still updated by deletes), so release starts at the second. */
+static void release_migrated(ebb_table *t, const ebb_type *ty, bool all) {
+    ebb_table_head *h = ebb_head(t);
+    if (!h->mapped) return;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t done = page + h->released;
+    size_t end = (sizeof *h + t->skip * ty->stride) / page * page;
+    if (end <= done || (!all && end - done < RELEASE_CHUNK)) return;
+    if (madvise((unsigned char *)h + done, end - done, MADV_DONTNEED) == 0) h->released += end - done;
+}
+
+/* ---- Migration ----------------------------------------------------------------------------- */
+
+static void migrate_group(ebb_core *c, const ebb_type *ty) {
+    ebb_table *o = &c->old;
+    size_t g = o->skip;
+    unsigned char *ctrl = ebb_group(o, g, ty->stride);
+    for (unsigned full = ebb_match_full(ctrl); full; full &= full - 1) {
+        unsigned i = ebb_lowest(full);
+        unsigned char *src = ctrl + EBB_CTRL_BYTES + i * ty->entry_size;
+        uint64_t h = ty->hash(src, c->seed);
+        ebb_table_erase(o, ty->stride, g, i, h);
+        memcpy(ebb_table_place(&c->cur, ty->stride, ty->entry_size, h), src, ty->entry_size);
+        c->moved++;
+    }
+    o->skip = g + 1;
+}
+
+static void finish_if_empty(ebb_core *c) {
+    if (c->old.count != 0) return;
+    table_free(c, &c->old);
+    c->old = (ebb_table){0};
+}
+
+/* One bounded step of the resize under way. */
+static void migrate_step(ebb_core *c, const ebb_type *ty) {
+    size_t before = c->moved;
+    for (int visited = 0; visited < STEP_GROUPS && c->old.count != 0; visited++) {
+        migrate_group(c, ty);
+        if (c->moved - before >= STEP_ENTRIES) break;
+    }
+    if (c->old.count != 0)
+        release_migrated(&c->old, ty, false);
+    else
+        finish_if_empty(c);
+}
+
+static void finish_migration(ebb_core *c, const ebb_type *ty) {
+    while (c->old.groups) migrate_step(c, ty);
+}
+
+/* Make a table of ngroups the current one; the previous becomes the retiring table. Needs no
+ * resize under way. On failure nothing changes. */
+static int start_resize(ebb_core *c, const ebb_type *ty, size_t ngroups) {
+    ebb_table t;
+    int rc = table_alloc(c, ty, ngroups, &t);
+    if (rc != EBB_OK) return rc;
+    if (c->cur.count == 0) {
+        table_free(c, &c->cur);
+    } else {
+        c->old = c->cur;
+        c->old.skip = 0;
+    }
+    c->cur = t;
+    return EBB_OK;
+}
+
+static size_t groups_for(size_t entries) {
+    size_t per = EBB_GROUP_SLOTS * MAX_LOAD_NUM; /* entries per 8 groups */
+    size_t g = entries / per * MAX_LOAD_DEN;
+    while (limit_for(g) < entries) g++;
+    return g ? g : 1;
+}
+
+int ebb_core_grow_slow(ebb_core *c, const ebb_type *ty) {
+    if (c->old.groups) {
+        migrate_step(c, ty);
+        if (ebb_core_count(c) < c->cur.limit) return EBB_OK;
+        finish_migration(c, ty); /* unreachable by the arithmetic above; kept as a guard */
+    }
+    if (c->cur.count < c->cur.limit) return EBB_OK;
+    size_t ngroups = is_allocated(&c->cur) ? c->cur.ngroups * 2 : 1;
+    if (ngroups < c->floor_groups) ngroups = c->floor_groups;
+    int rc = start_resize(c, ty, ngroups);
+    if (rc != EBB_OK) return rc;
+    if (c->old.groups) {
+        c->grows++;
+        migrate_step(c, ty);
+    }
+    return EBB_OK;
+}
+
+void ebb_core_after_delete_slow(ebb_core *c, const ebb_type *ty) {
+    if (c->old.groups) {
+        migrate_step(c, ty);
+        return;
+    }
+    if (!is_allocated(&c->cur) || c->cur.count * 8 >= c->cur.limit * 3) return;
+    size_t ngroups = (c->cur.ngroups + 1) / 2;
+    if (ngroups == c->cur.ngroups || ngroups < c->floor_groups) return;
+    /* A failed allocation only postpones the shrink: a delete never fails. */
+    if (start_resize(c, ty, ngroups) != EBB_OK) return;
+    c->shrinks++;
+    if (c->old.groups) migrate_step(c, ty);
+}
+
+/* Resize synchronously to ngroups (reserve, shrink_to_fit: explicit, O(n) calls). */
+static int resize_now(ebb_core *c, const ebb_type *ty, size_t ngroups) {
+    finish_migration(c, ty);
+    if (is_allocated(&c->cur) && ngroups == c->cur.ngroups) return EBB_OK;
+    size_t before = c->cur.ngroups;
+    int rc = start_resize(c, ty, ngroups);
+    if (rc != EBB_OK) return rc;
+    if (c->old.groups) {
+        if (ngroups > before)
+            c->grows++;
+        else
+            c->shrinks++;
+        finish_migration(c, ty);
+    }
+    return EBB_OK;
+}
+
+int ebb_core_reserve(ebb_core *c, const ebb_type *ty, size_t entries) {
+    if (entries > SIZE_MAX / MAX_LOAD_DEN / 2) return EBB_EINVAL;
+    size_t ngroups = groups_for(entries);
+    if (ngroups > c->floor_groups) c->floor_groups = ngroups;
+    if (is_allocated(&c->cur) && limit_for(c->cur.ngroups) >= entries) return EBB_OK;
+    return resize_now(c, ty, ngroups);
+}
+
+int ebb_core_shrink_to_fit(ebb_core *c, const ebb_type *ty) {
+    c->floor_groups = 0;
+    finish_migration(c, ty);
+    if (c->cur.count == 0) {
+        ebb_core_release(c);
+        return EBB_OK;
+    }
+    size_t ngroups = groups_for(c->cur.count);
+    if (ngroups >= c->cur.ngroups) return EBB_OK;
+    return resize_now(c, ty, ngroups);
+}
+
+void ebb_core_release(ebb_core *c) {
+    table_free(c, &c->cur);
+    table_free(c, &c->old);
+    c->cur = empty_table();
+    c->old = (ebb_table){0};
+    c->floor_groups = 0;
+}
+
+/* ---- Statistics and checking --------------------------------------------------------------- */
+
+static void add_table_stats(const ebb_table *t, ebb_stats *st) {
+    if (!is_allocated(t)) return;
+    const ebb_table_head *h = ebb_head(t);
+    st->slots += t->ngroups * EBB_GROUP_SLOTS;
+    st->bytes += h->bytes - h->released;
+    st->saturated += h->saturated;
+    for (int b = 0; b < EBB_PROBE_BUCKETS; b++) st->probe_hist[b] += h->probe_hist[b];
+}
+
+void ebb_core_stats(const ebb_core *c, const ebb_type *ty, ebb_stats *st) {
+    (void)ty;
+    memset(st, 0, sizeof *st);
+    add_table_stats(&c->cur, st);
+    add_table_stats(&c->old, st);
+    st->entries = ebb_core_count(c);
+    st->load = st->slots ? (double)st->entries / (double)st->slots : 0.0;
+    st->capacity = c->cur.limit;
+    st->migrating = c->old.count;
+    st->grows = c->grows;
+    st->shrinks = c->shrinks;
+    st->moved = c->moved;
+    double sum = 0;
+    for (int b = 0; b < EBB_PROBE_BUCKETS; b++) {
+        if (st->probe_hist[b]) st->longest_probe = (unsigned)b;
+        sum += (double)b * (double)st->probe_hist[b];
+    }
+    st->mean_probe = st->entries ? sum / (double)st->entries : 0.0;
+}
+
+/* Recompute, from the entries alone, everything a table records about them. */
+static int check_table(const ebb_table *t, const ebb_type *ty, uint64_t seed) {
+    if (!is_allocated(t)) return t->count == 0 ? 0 : -2;
+    size_t *expect = calloc(t->ngroups, sizeof *expect);
+    size_t hist[EBB_PROBE_BUCKETS] = {0}, count = 0;
+    int rc = expect ? 0 : -7;
+    for (size_t g = 0; g < t->ngroups && rc == 0; g++) {
+        const unsigned char *ctrl = ebb_group(t, g, ty->stride);
+        unsigned full = ebb_match_full(ctrl);
+        if (g < t->skip && full) rc = -5;
+        for (; full && rc == 0; full &= full - 1) {
+            unsigned i = ebb_lowest(full);
+            uint64_t h = ty->hash(ctrl + EBB_CTRL_BYTES + i * ty->entry_size, seed);
+            size_t home = ebb_home(h, t->ngroups);
+            if (ctrl[i] != ebb_tag(h)) rc = -1;
+            hist[ebb_bucket(g >= home ? g - home : g + t->ngroups - home)]++;
+            count++;
+            for (size_t p = ebb_probe_start(t, h); p != g; p = ebb_probe_next(t, p)) expect[p]++;
+        }
+    }
+    for (size_t g = t->skip; g < t->ngroups && rc == 0; g++) {
+        unsigned char ov = ebb_group(t, g, ty->stride)[EBB_OVERFLOW];
+        if (ov != EBB_SATURATED && ov != expect[g]) rc = -3;
+    }
+    if (rc == 0 && count != t->count) rc = -2;
+    if (rc == 0 && memcmp(hist, ebb_head(t)->probe_hist, sizeof hist) != 0) rc = -4;
+    free(expect);
+    return rc;
+}
+
+int ebb_core_check(const ebb_core *c, const ebb_type *ty) {
+    if (c->old.groups == NULL && c->old.count != 0) return -2;
+    if (is_allocated(&c->cur) && ebb_core_count(c) > c->cur.limit) return -6;
+    if (c->cur.skip != 0) return -5;
+    int rc = check_table(&c->cur, ty, c->seed);
+    if (rc == 0 && c->old.groups) rc = check_table(&c->old, ty, c->seed);
+    return rc;
+}
