@@ -41,7 +41,6 @@ static const char usage_text[] =
     "    --max-leak-rate RATE   unhealthy when steady growth > RATE (e.g. 1M/min, 20K/s)\n"
     "    --for DUR              length of the series (5s when a ratio or rate is checked)\n"
     "    -i, --interval DUR     time between samples of the series (250ms)\n"
-    "    --no-pss               read only /proc/PID/status (no ptrace permission needed)\n"
     "    -h, --help             this text\n"
     "    SIZE: 512M, 2G, 1.5GiB, 4096 (K/M/G/T and KiB.. = 1024^n, KB/MB.. = 1000^n).\n"
     "\n"
@@ -60,7 +59,7 @@ static const char usage_text[] =
 
 struct check_opts {
     pid_t pid;
-    int has_rss, has_ratio, has_rate, no_pss;
+    int has_rss, has_ratio, has_rate;
     uint64_t max_rss;
     double max_ratio, max_rate, span, interval;
 };
@@ -72,7 +71,7 @@ static int usage_error(const char *fmt, const char *arg) {
     return EBB_EXIT_USAGE;
 }
 
-enum { OPT_MAX_RSS = 256, OPT_MAX_RATIO, OPT_MAX_RATE, OPT_FOR, OPT_NO_PSS };
+enum { OPT_MAX_RSS = 256, OPT_MAX_RATIO, OPT_MAX_RATE, OPT_FOR };
 
 static int parse_one(int c, const char *arg, struct check_opts *o) {
     double v;
@@ -96,7 +95,6 @@ static int parse_one(int c, const char *arg, struct check_opts *o) {
         if (ebb_parse_duration(arg, &v) || v <= 0) return usage_error("bad --interval '%s'", arg);
         o->interval = v;
         return 0;
-    case OPT_NO_PSS: o->no_pss = 1; return 0;
     default: return usage_error("%s", "bad option");
     }
 }
@@ -109,7 +107,6 @@ static int parse_options(int argc, char **argv, struct check_opts *o) {
         {"max-leak-rate", required_argument, NULL, OPT_MAX_RATE},
         {"for", required_argument, NULL, OPT_FOR},
         {"interval", required_argument, NULL, 'i'},
-        {"no-pss", no_argument, NULL, OPT_NO_PSS},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     memset(o, 0, sizeof *o);
@@ -134,14 +131,13 @@ static int parse_options(int argc, char **argv, struct check_opts *o) {
     return 0;
 }
 
-static int read_failure(pid_t pid, int err, int no_pss) {
+static int read_failure(pid_t pid, int err) {
     if (err == -ESRCH) {
         printf("unknown: process %d does not exist\n", (int)pid);
         return EBB_EXIT_GONE;
     }
     if (err == -EACCES) {
-        printf("unknown: permission denied reading process %d (run as its owner or root%s)\n",
-               (int)pid, no_pss ? "" : ", or pass --no-pss");
+        printf("unknown: permission denied reading process %d (run as its owner or root)\n", (int)pid);
         return EBB_EXIT_DENIED;
     }
     printf("unknown: cannot read /proc/%d\n", (int)pid);
@@ -167,7 +163,7 @@ static int measure(const struct check_opts *o, struct series *s) {
     s->n = 0;
     for (;;) {
         struct ebb_proc_sample p;
-        int err = ebb_proc_read(o->pid, !o->no_pss, NULL, NULL, &p);
+        int err = ebb_proc_read(o->pid, 0, NULL, NULL, &p);
         if (err) return err;
         clock_gettime(CLOCK_MONOTONIC, &now);
         double t = (double)(now.tv_sec - start.tv_sec) + (double)(now.tv_nsec - start.tv_nsec) / 1e9;
@@ -198,7 +194,7 @@ int ebb_cmd_check(int argc, char **argv) {
     if (code) return code < 0 ? EBB_EXIT_OK : code;
     static struct series s;
     int err = measure(&o, &s);
-    if (err) return read_failure(o.pid, err, o.no_pss);
+    if (err) return read_failure(o.pid, err);
     double rss = s.y[s.n - 1], copy[MAX_SERIES];
     memcpy(copy, s.y, s.n * sizeof *copy);
     double median = ebb_median(copy, s.n), ratio = median > 0 ? rss / median : 1;
