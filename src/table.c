@@ -5,16 +5,18 @@
  * later insert or delete then migrates at least two of its groups (at most 30 entries, or 32
  * empty groups), so no single operation pays for the whole table. A resize finishes long before
  * the next one can be due: growing from n groups needs n/2 steps but the next growth is 13n
- * inserts away, a shrink needs n/2 steps and the new table only fills after 1.6n more inserts.
+ * inserts away; a shrink needs n/2 steps and the new table only fills after 1.6n more inserts.
  * Lookups meanwhile search both tables.
  *
  * Memory. Tables of 64 KiB or more come straight from mmap: fresh pages read as zero, which is
  * an empty table, so allocating costs no memset, and the map never depends on malloc (glibc
- * keeps freed mid-size blocks resident). As migration passes over the retiring table, the
- * pages behind it go back to the system with madvise(MADV_DONTNEED) in 128 KiB chunks, so
- * resident memory tracks the entries during a resize, not after it. Transparent huge pages
- * are declined for tables: a fault that zeroes 2 MiB would be the stall this design avoids.
- * Smaller tables use malloc, or the user's allocator hook for everything. */
+ * keeps freed mid-size blocks resident). Each migration step also faults in the next 32 KiB of
+ * the new table (MADV_POPULATE_WRITE), so its pages are allocated once, in batches, instead of
+ * faulting twice each (a read maps the zero page, the first write copies it). As migration
+ * passes over the retiring table, the pages behind it go back to the system with
+ * madvise(MADV_DONTNEED), so resident memory tracks the entries during a resize, not after it.
+ * Transparent huge pages are declined for tables: a fault that zeroes 2 MiB would be the stall
+ * this design avoids. Smaller tables use calloc, or the user's allocator hook for everything. */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -22,24 +24,39 @@
 
 #include "ebb/table.h"
 
-#define MMAP_MIN       (64u * 1024u)  /* tables this large bypass malloc */
-#define RELEASE_CHUNK  (128u * 1024u) /* madvise granularity while retiring a table */
-#define STEP_GROUPS    32             /* groups one migration step may visit */
-#define STEP_ENTRIES   16             /* a step stops once it has moved this many */
-#define MAX_LOAD_NUM   7              /* grow when entries reach 7/8 of the slots */
-#define MAX_LOAD_DEN   8
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23 /* Linux 5.14; older kernels say EINVAL and we fault lazily */
+#endif
 
-/* The table of an empty map: one group, always empty, never written. */
+#define MMAP_MIN      (64u * 1024u)  /* tables this large bypass malloc */
+#define RELEASE_CHUNK (128u * 1024u) /* madvise granularity while retiring a table */
+#define POPULATE_STEP (32u * 1024u)  /* bytes of the new table faulted in per migration step */
+#define STEP_GROUPS   32             /* groups one migration step may visit */
+#define STEP_ENTRIES  16             /* a step stops once it has moved this many */
+#define MAX_LOAD_NUM  7              /* grow when entries reach 7/8 of the slots */
+#define MAX_LOAD_DEN  8
+
+/* The control bytes of an empty map: one group, always empty, never written. */
 static const unsigned char empty_group[EBB_CTRL_BYTES];
 
 static ebb_table empty_table(void) {
-    return (ebb_table){(unsigned char *)empty_group, 1, 0, 0, 0};
+    return (ebb_table){(unsigned char *)empty_group, NULL, 1, 0, 0, 0};
 }
 
-static bool is_allocated(const ebb_table *t) { return t->groups != NULL && t->limit != 0; }
+static bool is_allocated(const ebb_table *t) { return t->ctrl != NULL && t->limit != 0; }
 
 static size_t limit_for(size_t ngroups) {
     return ngroups * EBB_GROUP_SLOTS * MAX_LOAD_NUM / MAX_LOAD_DEN;
+}
+
+static size_t page_size(void) { return (size_t)sysconf(_SC_PAGESIZE); }
+
+static unsigned char *align_down(unsigned char *p, size_t page) {
+    return (unsigned char *)((uintptr_t)p / page * page);
+}
+
+static unsigned char *align_up(unsigned char *p, size_t page) {
+    return align_down(p + page - 1, page);
 }
 
 void ebb_core_init(ebb_core *c, const ebb_options *opt) {
@@ -64,16 +81,15 @@ static void *map_pages(size_t bytes) {
 /* Allocate a table of ngroups empty groups. On failure *t is untouched. */
 static int table_alloc(ebb_core *c, const ebb_type *ty, size_t ngroups, ebb_table *t) {
     size_t head = sizeof(ebb_table_head);
-    if (ngroups == 0 || ngroups > (SIZE_MAX - head) / ty->stride / 2) return EBB_ENOMEM;
-    size_t bytes = head + ngroups * ty->stride;
+    size_t per_group = EBB_CTRL_BYTES + EBB_GROUP_SLOTS * ty->entry_size;
+    if (ngroups == 0 || ngroups > (SIZE_MAX / 2 - head) / per_group) return EBB_ENOMEM;
+    size_t bytes = head + ngroups * per_group;
     ebb_table_head *h;
     size_t mapped = 0;
     if (c->alloc) {
         h = c->alloc->alloc(c->alloc->ctx, bytes);
         if (!h) return EBB_ENOMEM;
-        memset(h, 0, head);
-        for (size_t g = 0; g < ngroups; g++)
-            memset((unsigned char *)(h + 1) + g * ty->stride, 0, EBB_CTRL_BYTES);
+        memset(h, 0, head + ngroups * EBB_CTRL_BYTES);
     } else if (bytes >= MMAP_MIN) {
         h = map_pages(bytes);
         if (!h) return EBB_ENOMEM;
@@ -84,7 +100,9 @@ static int table_alloc(ebb_core *c, const ebb_type *ty, size_t ngroups, ebb_tabl
     }
     h->bytes = bytes;
     h->mapped = mapped;
-    *t = (ebb_table){(unsigned char *)(h + 1), ngroups, 0, limit_for(ngroups), 0};
+    h->populated = mapped ? page_size() : bytes; /* the head's page is already resident */
+    unsigned char *ctrl = (unsigned char *)(h + 1);
+    *t = (ebb_table){ctrl, ctrl + ngroups * EBB_CTRL_BYTES, ngroups, 0, limit_for(ngroups), 0};
     return EBB_OK;
 }
 
@@ -97,37 +115,48 @@ static void table_free(const ebb_core *c, ebb_table *t) {
         c->alloc->free(c->alloc->ctx, h, h->bytes);
     else
         free(h);
-    t->groups = NULL;
+    t->ctrl = NULL;
 }
 
-/* Hand back the pages of the retiring table that migration has emptied. The first page holds
- * the head (still updated by deletes), so release starts at the second. */
-static void release_migrated(ebb_table *t, const ebb_type *ty, bool all) {
+/* Fault in the next stretch of a fresh mapped table, ahead of the entries that will land there. */
+static void populate_ahead(ebb_table *t) {
+    ebb_table_head *h = ebb_head(t);
+    if (h->populated >= h->bytes) return;
+    size_t len = h->bytes - h->populated < POPULATE_STEP ? h->bytes - h->populated : POPULATE_STEP;
+    if (madvise((unsigned char *)h + h->populated, len, MADV_POPULATE_WRITE) != 0)
+        len = h->bytes - h->populated; /* not supported here: leave it to page faults */
+    h->populated += len;
+}
+
+/* Release [*done, end) rounded to pages once it is worth a system call. */
+static size_t release_range(unsigned char **done, unsigned char *end, size_t page, bool all) {
+    end = align_down(end, page);
+    if (end <= *done || (!all && (size_t)(end - *done) < RELEASE_CHUNK)) return 0;
+    size_t len = (size_t)(end - *done);
+    if (madvise(*done, len, MADV_DONTNEED) != 0) return 0;
+    *done = end;
+    return len;
+}
+
+/* Hand back the pages of the retiring table that migration has emptied: the first page holds
+ * the head (deletes still update it), and a page shared by control bytes and slots waits. */
+static void release_migrated(ebb_table *t, size_t entry_size) {
     ebb_table_head *h = ebb_head(t);
     if (!h->mapped) return;
-    size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    size_t done = page + h->released;
-    size_t end = (sizeof *h + t->skip * ty->stride) / page * page;
-    if (end <= done || (!all && end - done < RELEASE_CHUNK)) return;
-    if (madvise((unsigned char *)h + done, end - done, MADV_DONTNEED) == 0) h->released += end - done;
+    size_t page = page_size();
+    if (!h->ctrl_done) {
+        unsigned char *first = align_down((unsigned char *)h, page) + page;
+        h->ctrl_done = align_up(t->ctrl, page) > first ? align_up(t->ctrl, page) : first;
+        h->slots_done = align_up(t->slots, page);
+    }
+    unsigned char *ctrl_end = t->ctrl + t->skip * EBB_CTRL_BYTES;
+    if (ctrl_end > t->slots - page) ctrl_end = align_down(t->slots, page);
+    h->released += release_range(&h->ctrl_done, ctrl_end, page, false);
+    h->released += release_range(&h->slots_done,
+                                 t->slots + t->skip * EBB_GROUP_SLOTS * entry_size, page, false);
 }
 
 /* ---- Migration ----------------------------------------------------------------------------- */
-
-static void migrate_group(ebb_core *c, const ebb_type *ty) {
-    ebb_table *o = &c->old;
-    size_t g = o->skip;
-    unsigned char *ctrl = ebb_group(o, g, ty->stride);
-    for (unsigned full = ebb_match_full(ctrl); full; full &= full - 1) {
-        unsigned i = ebb_lowest(full);
-        unsigned char *src = ctrl + EBB_CTRL_BYTES + i * ty->entry_size;
-        uint64_t h = ty->hash(src, c->seed);
-        ebb_table_erase(o, ty->stride, g, i, h);
-        memcpy(ebb_table_place(&c->cur, ty->stride, ty->entry_size, h), src, ty->entry_size);
-        c->moved++;
-    }
-    o->skip = g + 1;
-}
 
 static void finish_if_empty(ebb_core *c) {
     if (c->old.count != 0) return;
@@ -137,19 +166,22 @@ static void finish_if_empty(ebb_core *c) {
 
 /* One bounded step of the resize under way. */
 static void migrate_step(ebb_core *c, const ebb_type *ty) {
-    size_t before = c->moved;
+    size_t before = c->old.count;
     for (int visited = 0; visited < STEP_GROUPS && c->old.count != 0; visited++) {
-        migrate_group(c, ty);
-        if (c->moved - before >= STEP_ENTRIES) break;
+        ty->migrate_group(c, c->old.skip); /* erase relies on skip naming this group */
+        c->old.skip++;
+        if (before - c->old.count >= STEP_ENTRIES) break;
     }
+    c->moved += before - c->old.count;
+    if (ebb_head(&c->cur)->mapped) populate_ahead(&c->cur);
     if (c->old.count != 0)
-        release_migrated(&c->old, ty, false);
+        release_migrated(&c->old, ty->entry_size);
     else
         finish_if_empty(c);
 }
 
 static void finish_migration(ebb_core *c, const ebb_type *ty) {
-    while (c->old.groups) migrate_step(c, ty);
+    while (c->old.ctrl) migrate_step(c, ty);
 }
 
 /* Make a table of ngroups the current one; the previous becomes the retiring table. Needs no
@@ -169,14 +201,13 @@ static int start_resize(ebb_core *c, const ebb_type *ty, size_t ngroups) {
 }
 
 static size_t groups_for(size_t entries) {
-    size_t per = EBB_GROUP_SLOTS * MAX_LOAD_NUM; /* entries per 8 groups */
-    size_t g = entries / per * MAX_LOAD_DEN;
+    size_t g = entries / (EBB_GROUP_SLOTS * MAX_LOAD_NUM) * MAX_LOAD_DEN;
     while (limit_for(g) < entries) g++;
     return g ? g : 1;
 }
 
 int ebb_core_grow_slow(ebb_core *c, const ebb_type *ty) {
-    if (c->old.groups) {
+    if (c->old.ctrl) {
         migrate_step(c, ty);
         if (ebb_core_count(c) < c->cur.limit) return EBB_OK;
         finish_migration(c, ty); /* unreachable by the arithmetic above; kept as a guard */
@@ -186,7 +217,7 @@ int ebb_core_grow_slow(ebb_core *c, const ebb_type *ty) {
     if (ngroups < c->floor_groups) ngroups = c->floor_groups;
     int rc = start_resize(c, ty, ngroups);
     if (rc != EBB_OK) return rc;
-    if (c->old.groups) {
+    if (c->old.ctrl) {
         c->grows++;
         migrate_step(c, ty);
     }
@@ -194,7 +225,7 @@ int ebb_core_grow_slow(ebb_core *c, const ebb_type *ty) {
 }
 
 void ebb_core_after_delete_slow(ebb_core *c, const ebb_type *ty) {
-    if (c->old.groups) {
+    if (c->old.ctrl) {
         migrate_step(c, ty);
         return;
     }
@@ -204,7 +235,7 @@ void ebb_core_after_delete_slow(ebb_core *c, const ebb_type *ty) {
     /* A failed allocation only postpones the shrink: a delete never fails. */
     if (start_resize(c, ty, ngroups) != EBB_OK) return;
     c->shrinks++;
-    if (c->old.groups) migrate_step(c, ty);
+    if (c->old.ctrl) migrate_step(c, ty);
 }
 
 /* Resize synchronously to ngroups (reserve, shrink_to_fit: explicit, O(n) calls). */
@@ -214,7 +245,7 @@ static int resize_now(ebb_core *c, const ebb_type *ty, size_t ngroups) {
     size_t before = c->cur.ngroups;
     int rc = start_resize(c, ty, ngroups);
     if (rc != EBB_OK) return rc;
-    if (c->old.groups) {
+    if (c->old.ctrl) {
         if (ngroups > before)
             c->grows++;
         else
@@ -290,12 +321,12 @@ static int check_table(const ebb_table *t, const ebb_type *ty, uint64_t seed) {
     size_t hist[EBB_PROBE_BUCKETS] = {0}, count = 0;
     int rc = expect ? 0 : -7;
     for (size_t g = 0; g < t->ngroups && rc == 0; g++) {
-        const unsigned char *ctrl = ebb_group(t, g, ty->stride);
+        const unsigned char *ctrl = ebb_group(t, g);
         unsigned full = ebb_match_full(ctrl);
         if (g < t->skip && full) rc = -5;
         for (; full && rc == 0; full &= full - 1) {
             unsigned i = ebb_lowest(full);
-            uint64_t h = ty->hash(ctrl + EBB_CTRL_BYTES + i * ty->entry_size, seed);
+            uint64_t h = ty->hash(ebb_slot(t, ty->entry_size, g, i), seed);
             size_t home = ebb_home(h, t->ngroups);
             if (ctrl[i] != ebb_tag(h)) rc = -1;
             hist[ebb_bucket(g >= home ? g - home : g + t->ngroups - home)]++;
@@ -304,7 +335,7 @@ static int check_table(const ebb_table *t, const ebb_type *ty, uint64_t seed) {
         }
     }
     for (size_t g = t->skip; g < t->ngroups && rc == 0; g++) {
-        unsigned char ov = ebb_group(t, g, ty->stride)[EBB_OVERFLOW];
+        unsigned char ov = ebb_group(t, g)[EBB_OVERFLOW];
         if (ov != EBB_SATURATED && ov != expect[g]) rc = -3;
     }
     if (rc == 0 && count != t->count) rc = -2;
@@ -314,10 +345,10 @@ static int check_table(const ebb_table *t, const ebb_type *ty, uint64_t seed) {
 }
 
 int ebb_core_check(const ebb_core *c, const ebb_type *ty) {
-    if (c->old.groups == NULL && c->old.count != 0) return -2;
+    if (c->old.ctrl == NULL && c->old.count != 0) return -2;
     if (is_allocated(&c->cur) && ebb_core_count(c) > c->cur.limit) return -6;
     if (c->cur.skip != 0) return -5;
     int rc = check_table(&c->cur, ty, c->seed);
-    if (rc == 0 && c->old.groups) rc = check_table(&c->old, ty, c->seed);
+    if (rc == 0 && c->old.ctrl) rc = check_table(&c->old, ty, c->seed);
     return rc;
 }

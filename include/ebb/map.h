@@ -68,9 +68,6 @@
 #define EBB_ITER_   EBB_M_(_iter)
 #define EBB_K_      EBB_M_(_key)
 #define EBB_V_      EBB_M_(_val)
-#define EBB_STRIDE_                                                                                \
-    ((EBB_CTRL_BYTES + EBB_GROUP_SLOTS * sizeof(EBB_ENTRY_) + _Alignof(EBB_ENTRY_) - 1) /          \
-     _Alignof(EBB_ENTRY_) * _Alignof(EBB_ENTRY_))
 
 #if defined(EBB_HEADER)
 #define EBB_API_ extern
@@ -179,23 +176,35 @@ static uint64_t EBB_M_(__hash_entry)(const void *entry, uint64_t seed) {
     return EBB_M_(__hash)(((const EBB_ENTRY_ *)entry)->key, seed);
 }
 
-static const ebb_type EBB_M_(__type) = {sizeof(EBB_ENTRY_), EBB_STRIDE_, EBB_M_(__hash_entry)};
+static inline EBB_ENTRY_ *EBB_M_(__slot)(const ebb_table *t, size_t g, unsigned i) {
+    return (EBB_ENTRY_ *)ebb_slot(t, sizeof(EBB_ENTRY_), g, i);
+}
+
+/* Move the entries of group g of the retiring table into the current one (src/table.c runs
+ * this a few groups at a time). */
+static void EBB_M_(__migrate_group)(ebb_core *c, size_t g) {
+    for (unsigned full = ebb_match_full(ebb_group(&c->old, g)); full; full &= full - 1) {
+        unsigned i = ebb_lowest(full);
+        EBB_ENTRY_ *src = EBB_M_(__slot)(&c->old, g, i);
+        uint64_t h = EBB_M_(__hash)(src->key, c->seed);
+        ebb_table_erase(&c->old, g, i, h);
+        *(EBB_ENTRY_ *)ebb_table_place(&c->cur, sizeof(EBB_ENTRY_), h) = *src;
+    }
+}
+
+static const ebb_type EBB_M_(__type) = {sizeof(EBB_ENTRY_), EBB_M_(__hash_entry),
+                                        EBB_M_(__migrate_group)};
 
 /* ---- Lookup ---- */
-
-static inline EBB_ENTRY_ *EBB_M_(__slot)(const ebb_table *t, size_t g, unsigned i) {
-    return (EBB_ENTRY_ *)(void *)(ebb_group(t, g, EBB_STRIDE_) + EBB_CTRL_BYTES +
-                                  i * sizeof(EBB_ENTRY_));
-}
 
 /* Find key (hash h) in table t; on success also report its group and slot. */
 static inline EBB_ENTRY_ *EBB_M_(__find)(const ebb_table *t, uint64_t h, EBB_K_ key, size_t *gout,
                                          unsigned *iout) {
-    unsigned char tag = ebb_tag(h);
+    ebb_pattern tag = ebb_pattern_of(ebb_tag(h));
     size_t g = ebb_probe_start(t, h);
     for (size_t visited = 0; visited < t->ngroups; visited++) {
-        const unsigned char *ctrl = ebb_group(t, g, EBB_STRIDE_);
-        for (unsigned m = ebb_match(ctrl, tag); m; m &= m - 1) {
+        const unsigned char *ctrl = ebb_group(t, g);
+        for (unsigned m = ebb_match_pattern(ctrl, tag); m; m &= m - 1) {
             unsigned i = ebb_lowest(m);
             EBB_ENTRY_ *e = EBB_M_(__slot)(t, g, i);
             if (EBB_M_(__eq)(e->key, key)) {
@@ -253,8 +262,7 @@ static inline EBB_ENTRY_ *EBB_M_(__insert_new)(EBB_T_ *ebb_map_, uint64_t h, EBB
 #else
     if (ebb_core_prepare_insert(&ebb_map_->core, &EBB_M_(__type)) != EBB_OK) return NULL;
 #endif
-    EBB_ENTRY_ *e = (EBB_ENTRY_ *)ebb_table_place(&ebb_map_->core.cur, EBB_STRIDE_,
-                                                  sizeof(EBB_ENTRY_), h);
+    EBB_ENTRY_ *e = (EBB_ENTRY_ *)ebb_table_place(&ebb_map_->core.cur, sizeof(EBB_ENTRY_), h);
     e->key = key;
     return e;
 }
@@ -321,7 +329,7 @@ static inline bool EBB_M_(__remove)(EBB_T_ *ebb_map_, EBB_K_ key, EBB_K_ *kout, 
         *vout = e->val;
     else
         EBB_DROP_VAL_(e->val);
-    ebb_table_erase(t, EBB_STRIDE_, g, i, h);
+    ebb_table_erase(t, g, i, h);
     ebb_core_after_delete(&ebb_map_->core, &EBB_M_(__type));
     return true;
 }
@@ -335,7 +343,7 @@ EBB_API_ bool EBB_M_(_take)(EBB_T_ *m, EBB_K_ key, EBB_K_ *kout, EBB_V_ *vout) {
 static inline void EBB_M_(__drop_table)(EBB_T_ *ebb_map_, const ebb_table *t) {
     if (t->count == 0) return;
     for (size_t g = t->skip; g < t->ngroups; g++) {
-        for (unsigned full = ebb_match_full(ebb_group(t, g, EBB_STRIDE_)); full; full &= full - 1) {
+        for (unsigned full = ebb_match_full(ebb_group(t, g)); full; full &= full - 1) {
             EBB_ENTRY_ *e = EBB_M_(__slot)(t, g, ebb_lowest(full));
             EBB_DROP_KEY_(e->key);
             EBB_DROP_VAL_(e->val);
@@ -376,7 +384,7 @@ static inline void EBB_M_(__seek)(EBB_ITER_ *it) {
         if (t->count == 0) continue;
         if (it->group_ < t->skip) it->group_ = t->skip;
         for (; it->group_ < t->ngroups; it->group_++, it->slot_ = 0) {
-            unsigned full = ebb_match_full(ebb_group(t, it->group_, EBB_STRIDE_));
+            unsigned full = ebb_match_full(ebb_group(t, it->group_));
             full = full >> it->slot_ << it->slot_;
             if (full) {
                 it->slot_ = ebb_lowest(full);
@@ -420,7 +428,7 @@ EBB_API_ void EBB_M_(_iter_delete)(EBB_ITER_ *it) {
     uint64_t h = EBB_M_(__hash)(e->key, ebb_map_->core.seed);
     EBB_DROP_KEY_(e->key);
     EBB_DROP_VAL_(e->val);
-    ebb_table_erase(t, EBB_STRIDE_, it->group_, it->slot_, h);
+    ebb_table_erase(t, it->group_, it->slot_, h);
     it->deleted_++;
 }
 
@@ -436,7 +444,7 @@ EBB_API_ int EBB_M_(_check)(const EBB_T_ *m) {
         const ebb_table *t = which ? &m->core.old : &m->core.cur;
         if (t->count == 0) continue;
         for (size_t g = t->skip; g < t->ngroups; g++) {
-            const unsigned char *ctrl = ebb_group(t, g, EBB_STRIDE_);
+            const unsigned char *ctrl = ebb_group(t, g);
             for (unsigned full = ebb_match_full(ctrl); full; full &= full - 1) {
                 EBB_ENTRY_ *e = EBB_M_(__slot)(t, g, ebb_lowest(full));
                 ebb_table *ft;
@@ -464,7 +472,6 @@ EBB_API_ int EBB_M_(_check)(const EBB_T_ *m) {
 #undef EBB_ITER_
 #undef EBB_K_
 #undef EBB_V_
-#undef EBB_STRIDE_
 #undef EBB_API_
 #undef EBB_NAME
 #undef EBB_KEY

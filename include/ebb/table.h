@@ -1,10 +1,13 @@
 /* ebb/table.h — the type-independent core under every generated map. Internal: the generated
  * maps use it; applications use the maps. Layout and names may change between versions.
  *
- * Structure. A table is an array of groups. A group is 16 control bytes followed by 15 slots:
+ * Structure. A table is ngroups groups of 15 slots, in one block: a head, then the control
+ * array (16 bytes per group), then the slots (15 entries per group). Control bytes of group g:
  *   bytes 0..14  tag of slot i: 0 = empty, else 1..255 taken from the hash's low byte
  *   byte  15     overflow count: how many entries live beyond this group on a probe path that
  *                started at or before it (saturates at 255 and then stays)
+ * Keeping control bytes apart from the entries keeps them dense (1/16 of the slot bytes for
+ * 16-byte entries), so they stay in cache when the entries do not.
  * An entry's home group is fastrange(hash, ngroups) (the hash's high bits); it sits in the
  * first group from home, wrapping, that had a free slot when it was inserted.
  *
@@ -50,11 +53,17 @@ typedef struct ebb_table_head {
     size_t bytes;                         /* size of the allocation */
     size_t released;                      /* bytes handed back to the system while retiring */
     size_t saturated;                     /* groups whose overflow count reached 255 */
+    unsigned char *ctrl_done, *slots_done; /* retiring: released up to here */
+    size_t populated;                     /* fresh: bytes faulted in ahead of use */
     size_t mapped;                        /* 1 if the block came from mmap */
+    size_t unused;                        /* keeps the head a multiple of 16 bytes */
 } ebb_table_head;
 
+_Static_assert(sizeof(ebb_table_head) % 16 == 0, "slots must stay 16-byte aligned");
+
 typedef struct ebb_table {
-    unsigned char *groups; /* group 0; the head sits just before it */
+    unsigned char *ctrl;  /* control bytes of group 0; the head sits just before them */
+    unsigned char *slots; /* slot 0 of group 0 */
     size_t ngroups;
     size_t count;  /* entries in this table */
     size_t limit;  /* entries this table takes before the map grows */
@@ -64,7 +73,7 @@ typedef struct ebb_table {
 /* The per-map state shared by every generated map type. */
 typedef struct ebb_core {
     ebb_table cur; /* inserts go here */
-    ebb_table old; /* being migrated into cur; old.groups == NULL when no resize is under way */
+    ebb_table old; /* being migrated into cur; old.ctrl == NULL when no resize is under way */
     uint64_t seed;
     const ebb_allocator *alloc;
     size_t floor_groups; /* reserve()d size the map does not shrink below */
@@ -72,11 +81,13 @@ typedef struct ebb_core {
     uint64_t moved;
 } ebb_core;
 
-/* What the core needs to know of an entry type: its layout and how to hash it. */
+/* What the core needs to know of an entry type: its size, how to hash one, and how to move
+ * one group of the retiring table into the current one (generated per type, so hashing and
+ * copying are inlined where most of a resize's time goes). */
 typedef struct ebb_type {
     size_t entry_size;
-    size_t stride; /* bytes per group: 16 + 15 * entry_size, rounded up for alignment */
     uint64_t (*hash)(const void *entry, uint64_t seed);
+    void (*migrate_group)(ebb_core *c, size_t g);
 } ebb_type;
 
 /* ---- Group primitives ---------------------------------------------------------------------- */
@@ -90,16 +101,41 @@ static inline unsigned char ebb_tag(uint64_t h) {
     return (unsigned char)(t + (t == 0));
 }
 
+/* A tag repeated in every byte, ready to compare with a group's control bytes. Built from a
+ * 32-bit word: broadcasting a byte stored in memory makes the compiler spill one byte and
+ * reload four, a load that cannot be forwarded from the store and so waits for every older
+ * instruction, including the previous lookup's cache miss; lookups then stop overlapping. */
+#ifdef __SSE2__
+typedef __m128i ebb_pattern;
+static inline ebb_pattern ebb_pattern_of(unsigned char t) {
+    return _mm_shuffle_epi32(_mm_cvtsi32_si128((int)(t * 0x01010101u)), 0);
+}
+#else
+typedef unsigned char ebb_pattern;
+static inline ebb_pattern ebb_pattern_of(unsigned char t) { return t; }
+#endif
+
+/* Bit i set when tag i of the group equals the pattern's tag. */
+static inline unsigned ebb_match_pattern(const unsigned char *ctrl, ebb_pattern p) {
+#ifdef __SSE2__
+    __m128i c = _mm_loadu_si128((const __m128i *)(const void *)ctrl);
+    return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(c, p)) & 0x7fffu;
+#else
+    unsigned m = 0;
+    for (unsigned i = 0; i < EBB_GROUP_SLOTS; i++) m |= (unsigned)(ctrl[i] == p) << i;
+    return m;
+#endif
+}
+
 /* Bit i set when tag i of the group equals t (t == 0 finds the empty slots). */
 static inline unsigned ebb_match(const unsigned char *ctrl, unsigned char t) {
 #ifdef __SSE2__
-    __m128i c = _mm_loadu_si128((const __m128i *)(const void *)ctrl);
-    return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(c, _mm_set1_epi8((char)t))) & 0x7fffu;
-#else
-    unsigned m = 0;
-    for (unsigned i = 0; i < EBB_GROUP_SLOTS; i++) m |= (unsigned)(ctrl[i] == t) << i;
-    return m;
+    if (t == 0) {
+        __m128i c = _mm_loadu_si128((const __m128i *)(const void *)ctrl);
+        return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(c, _mm_setzero_si128())) & 0x7fffu;
+    }
 #endif
+    return ebb_match_pattern(ctrl, ebb_pattern_of(t));
 }
 
 static inline unsigned ebb_match_full(const unsigned char *ctrl) {
@@ -109,11 +145,15 @@ static inline unsigned ebb_match_full(const unsigned char *ctrl) {
 static inline unsigned ebb_lowest(unsigned mask) { return (unsigned)__builtin_ctz(mask); }
 
 static inline ebb_table_head *ebb_head(const ebb_table *t) {
-    return (ebb_table_head *)(void *)t->groups - 1;
+    return (ebb_table_head *)(void *)t->ctrl - 1;
 }
 
-static inline unsigned char *ebb_group(const ebb_table *t, size_t g, size_t stride) {
-    return t->groups + g * stride;
+static inline unsigned char *ebb_group(const ebb_table *t, size_t g) {
+    return t->ctrl + g * EBB_CTRL_BYTES;
+}
+
+static inline void *ebb_slot(const ebb_table *t, size_t entry_size, size_t g, unsigned i) {
+    return t->slots + (g * EBB_GROUP_SLOTS + i) * entry_size;
 }
 
 static inline size_t ebb_bucket(size_t distance) {
@@ -132,18 +172,18 @@ static inline size_t ebb_probe_next(const ebb_table *t, size_t g) {
 
 /* Claim a slot for hash h in table t (which must have room and no skip) and return it. The
  * caller writes the entry. */
-static inline void *ebb_table_place(ebb_table *t, size_t stride, size_t entry_size, uint64_t h) {
+static inline void *ebb_table_place(ebb_table *t, size_t entry_size, uint64_t h) {
     size_t g = ebb_home(h, t->ngroups);
     size_t distance = 0;
     for (;;) {
-        unsigned char *ctrl = ebb_group(t, g, stride);
+        unsigned char *ctrl = ebb_group(t, g);
         unsigned free_slots = ebb_match(ctrl, 0);
         if (free_slots) {
             unsigned i = ebb_lowest(free_slots);
             ctrl[i] = ebb_tag(h);
             ebb_head(t)->probe_hist[ebb_bucket(distance)]++;
             t->count++;
-            return ctrl + EBB_CTRL_BYTES + i * entry_size;
+            return ebb_slot(t, entry_size, g, i);
         }
         if (ctrl[EBB_OVERFLOW] != EBB_SATURATED && ++ctrl[EBB_OVERFLOW] == EBB_SATURATED)
             ebb_head(t)->saturated++;
@@ -154,14 +194,14 @@ static inline void *ebb_table_place(ebb_table *t, size_t stride, size_t entry_si
 
 /* Remove the entry in slot i of group g, whose hash is h: clear its tag and take it off the
  * overflow counts of the groups its probe path crosses. */
-static inline void ebb_table_erase(ebb_table *t, size_t stride, size_t g, unsigned i, uint64_t h) {
+static inline void ebb_table_erase(ebb_table *t, size_t g, unsigned i, uint64_t h) {
     size_t home = ebb_home(h, t->ngroups);
     size_t distance = g >= home ? g - home : g + t->ngroups - home;
-    ebb_group(t, g, stride)[i] = 0;
+    ebb_group(t, g)[i] = 0;
     ebb_head(t)->probe_hist[ebb_bucket(distance)]--;
     t->count--;
     for (size_t p = home < t->skip ? t->skip : home; p != g; p = ebb_probe_next(t, p)) {
-        unsigned char *ov = ebb_group(t, p, stride) + EBB_OVERFLOW;
+        unsigned char *ov = ebb_group(t, p) + EBB_OVERFLOW;
         if (*ov != EBB_SATURATED) (*ov)--;
     }
 }
@@ -184,14 +224,14 @@ int ebb_core_check(const ebb_core *c, const ebb_type *ty);
 static inline size_t ebb_core_count(const ebb_core *c) { return c->cur.count + c->old.count; }
 
 static inline int ebb_core_prepare_insert(ebb_core *c, const ebb_type *ty) {
-    if (c->old.groups == NULL && c->cur.count < c->cur.limit) return EBB_OK;
+    if (c->old.ctrl == NULL && c->cur.count < c->cur.limit) return EBB_OK;
     return ebb_core_grow_slow(c, ty);
 }
 
 /* A map shrinks when it holds under 3/8 of what its table takes, to half the table: a freshly
  * built map of the same size would sit on that same rung of the ladder. */
 static inline void ebb_core_after_delete(ebb_core *c, const ebb_type *ty) {
-    if (c->old.groups == NULL && c->cur.count * 8 >= c->cur.limit * 3) return;
+    if (c->old.ctrl == NULL && c->cur.count * 8 >= c->cur.limit * 3) return;
     ebb_core_after_delete_slow(c, ty);
 }
 
