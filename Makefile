@@ -27,7 +27,7 @@ ALL_CFLAGS   := -std=c11 $(OPT) -g -fPIC $(WARN) $(SANFLAGS) $(CFLAGS)
 ALL_LDFLAGS  := $(SANFLAGS) $(LDFLAGS)
 
 # Debian packages needed to build and test (scripts/deps.sh installs them, or says how).
-DEB_PACKAGES := libmicrohttpd-dev pkg-config
+DEB_PACKAGES := libmicrohttpd-dev pkg-config libjemalloc2 libmimalloc2.0
 TOOL_LIBS    := $(shell pkg-config --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd) -lm -lpthread
 
 LIB_SRC      := $(wildcard src/*.c)

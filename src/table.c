@@ -10,7 +10,7 @@
  *
  * Memory. Tables of 64 KiB or more come straight from mmap: fresh pages read as zero, which is
  * an empty table, so allocating costs no memset, and the map never depends on malloc (glibc
- * keeps freed mid-size blocks resident). Each migration step also faults in the next 32 KiB of
+ * keeps freed mid-size blocks resident). Each migration step also faults in the next 8 KiB of
  * the new table (MADV_POPULATE_WRITE), so its pages are allocated once, in batches, instead of
  * faulting twice each (a read maps the zero page, the first write copies it). As migration
  * passes over the retiring table, the pages behind it go back to the system with
@@ -30,7 +30,7 @@
 
 #define MMAP_MIN      (64u * 1024u)  /* tables this large bypass malloc */
 #define RELEASE_CHUNK (128u * 1024u) /* madvise granularity while retiring a table */
-#define POPULATE_STEP (32u * 1024u)  /* bytes of the new table faulted in per migration step */
+#define POPULATE_STEP (8u * 1024u)   /* bytes of the new table faulted in per migration step */
 #define STEP_GROUPS   32             /* groups one migration step may visit */
 #define STEP_ENTRIES  16             /* a step stops once it has moved this many */
 #define MAX_LOAD_NUM  7              /* grow when entries reach 7/8 of the slots */

@@ -32,10 +32,13 @@ typedef struct demo {
     double ticks_per_ns;
 } demo;
 
-/* A phase's timing: wall time and the slowest single operation. */
+/* A phase's timing: wall time, the slowest single operation, and a histogram of operation
+ * times in ticks, by powers of two, for percentiles. */
+#define LAT_BUCKETS 48
 typedef struct phase {
     double t0;
     uint64_t ops, max_ticks;
+    uint64_t hist[LAT_BUCKETS];
 } phase;
 
 static uint64_t key_of(uint64_t i, uint64_t seed) {
@@ -110,11 +113,50 @@ static void report(const demo *d, const char *name, const ebb_u64map *m, const p
 static void time_op(phase *p, uint64_t start) {
     uint64_t t = ticks() - start;
     if (t > p->max_ticks) p->max_ticks = t;
+    p->hist[t ? 63 - __builtin_clzll(t) : 0]++;
     p->ops++;
 }
 
+/* Upper bound, in microseconds, of the operation time below which a fraction q of ops fall. */
+static double percentile_us(const demo *d, const phase *p, double q) {
+    uint64_t seen = 0, want = (uint64_t)((double)p->ops * q);
+    for (int b = 0; b < LAT_BUCKETS; b++) {
+        seen += p->hist[b];
+        if (seen > want) return (double)(2ull << b) / d->ticks_per_ns / 1e3;
+    }
+    return (double)p->max_ticks / d->ticks_per_ns / 1e3;
+}
+
+static uint64_t ops_over_us(const demo *d, const phase *p, double us) {
+    uint64_t n = 0, limit = (uint64_t)(us * 1e3 * d->ticks_per_ns);
+    for (int b = 0; b < LAT_BUCKETS; b++)
+        if ((1ull << b) > limit) n += p->hist[b];
+    return n;
+}
+
+static void report_latency(const demo *d, const char *name, const phase *p) {
+    printf("%-10s latency  p99.9 <%6.1f us  p99.99 <%6.1f us  max %7.1f us  ops over 100 us: %llu "
+           "of %llu\n",
+           name, percentile_us(d, p, 0.999), percentile_us(d, p, 0.9999),
+           (double)p->max_ticks / d->ticks_per_ns / 1e3, (unsigned long long)ops_over_us(d, p, 100),
+           (unsigned long long)p->ops);
+}
+
+/* The same timer around an operation that does nothing but a store: what the machine itself
+ * adds (interrupts, the hypervisor, the other core's work) to any single timed operation. */
+static void noise_floor(const demo *d, phase *p, uint64_t ops) {
+    volatile uint64_t sink = 0;
+    *p = (phase){now(), 0, 0, {0}};
+    for (uint64_t i = 0; i < ops; i++) {
+        uint64_t t = ticks();
+        sink = sink + i;
+        time_op(p, t);
+    }
+    (void)d;
+}
+
 static int build(const demo *d, ebb_u64map *m, phase *p, int survivors_only) {
-    *p = (phase){now(), 0, 0};
+    *p = (phase){now(), 0, 0, {0}};
     for (uint64_t i = 0; i < d->entries; i++) {
         if (survivors_only && !survives(i, d->seed)) continue;
         uint64_t t = ticks();
@@ -130,7 +172,7 @@ static int build(const demo *d, ebb_u64map *m, phase *p, int survivors_only) {
 }
 
 static int lookup_all(const demo *d, ebb_u64map *m, phase *p) {
-    *p = (phase){now(), 0, 0};
+    *p = (phase){now(), 0, 0, {0}};
     for (uint64_t i = 0; i < d->entries; i++) {
         uint64_t *v = ebb_u64map_get(m, key_of(i, d->seed));
         if (!v || *v != i) {
@@ -143,9 +185,10 @@ static int lookup_all(const demo *d, ebb_u64map *m, phase *p) {
 }
 
 static int delete_most(const demo *d, ebb_u64map *m, phase *p, uint64_t *survivors) {
-    *p = (phase){now(), 0, 0};
+    *p = (phase){now(), 0, 0, {0}};
     *survivors = 0;
     for (uint64_t i = 0; i < d->entries; i++) {
+        progress(d, "delete", i + 1, d->entries);
         if (survives(i, d->seed)) {
             ++*survivors;
             continue;
@@ -157,7 +200,6 @@ static int delete_most(const demo *d, ebb_u64map *m, phase *p, uint64_t *survivo
             fprintf(stderr, "ebb demo: entry %" PRIu64 " was missing at delete\n", i);
             return -1;
         }
-        progress(d, "delete", i + 1, d->entries);
     }
     return 0;
 }
@@ -230,7 +272,14 @@ static int run(demo *d) {
     printf("%-10s entries %10" PRIu64 "  rss %8.1f MB  (a fresh process that inserted only the "
            "survivors)\n",
            "reference", survivors, mb((size_t)ref));
-    clr = (phase){now(), 1, 0};
+    report_latency(d, "insert", &ins);
+    report_latency(d, "delete", &del);
+    phase noise;
+    noise_floor(d, &noise, ins.ops + del.ops);
+    report_latency(d, "noise", &noise);
+    printf("%-10s (the timer around an empty operation, as many times: the machine's own floor)\n",
+           "");
+    clr = (phase){now(), 1, 0, {0}};
     uint64_t t = ticks();
     ebb_u64map_clear(&m);
     time_op(&clr, t);

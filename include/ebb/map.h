@@ -202,6 +202,7 @@ static inline EBB_ENTRY_ *EBB_M_(__find)(const ebb_table *t, uint64_t h, EBB_K_ 
                                          unsigned *iout) {
     ebb_pattern tag = ebb_pattern_of(ebb_tag(h));
     size_t g = ebb_probe_start(t, h);
+    ebb_prefetch_slots(t, sizeof(EBB_ENTRY_), g);
     for (size_t visited = 0; visited < t->ngroups; visited++) {
         const unsigned char *ctrl = ebb_group(t, g);
         for (unsigned m = ebb_match_pattern(ctrl, tag); m; m &= m - 1) {

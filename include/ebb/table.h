@@ -160,6 +160,19 @@ static inline size_t ebb_bucket(size_t distance) {
     return distance < EBB_PROBE_BUCKETS - 1 ? distance : EBB_PROBE_BUCKETS - 1;
 }
 
+/* Start fetching the slots of group g while its control bytes are still on their way: most
+ * lookups end in their home group, and the two cache misses then overlap instead of following
+ * one another. Two lines: measured at 1M and 10M entries, the best trade between hits (which
+ * gain) and misses (which pay for the fetch); EBB_PREFETCH_BYTES overrides it. */
+#ifndef EBB_PREFETCH_BYTES
+#define EBB_PREFETCH_BYTES 128
+#endif
+static inline void ebb_prefetch_slots(const ebb_table *t, size_t entry_size, size_t g) {
+    const unsigned char *p = (const unsigned char *)ebb_slot(t, entry_size, g, 0);
+    size_t span = EBB_GROUP_SLOTS * entry_size < EBB_PREFETCH_BYTES ? EBB_GROUP_SLOTS * entry_size : EBB_PREFETCH_BYTES;
+    for (size_t off = 0; off < span; off += 64) __builtin_prefetch(p + off);
+}
+
 /* First group a probe for hash h visits, and the group after g. */
 static inline size_t ebb_probe_start(const ebb_table *t, uint64_t h) {
     size_t g = ebb_home(h, t->ngroups);

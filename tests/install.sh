@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# `make install` into a scratch prefix, then build and run a small program against it twice:
+# with pkg-config and with CMake's find_package(ebb). Also checks the installed tool runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+make -s install PREFIX="$tmp/prefix" >/dev/null
+for f in include/ebb/ebb.h include/ebb/map.h include/ebb/u64map.h lib/libebb.a lib/libebb.so \
+         lib/pkgconfig/ebb.pc lib/cmake/ebb/ebbConfig.cmake bin/ebb; do
+    [ -e "$tmp/prefix/$f" ] || { echo "install: missing $f"; exit 1; }
+done
+"$tmp/prefix/bin/ebb" demo --entries 1000 2>/dev/null | tail -n 1 | grep -q '^summary: entries=1000 '
+
+mkdir -p "$tmp/app"
+cat > "$tmp/app/app.c" <<'C'
+#include <stdio.h>
+#include <ebb/u64map.h>
+#define EBB_NAME counts
+#define EBB_KEY uint64_t
+#define EBB_VAL uint64_t
+#include <ebb/map.h>
+int main(void) {
+    ebb_u64map a; counts b;
+    ebb_u64map_init(&a); counts_init(&b);
+    for (uint64_t i = 0; i < 100000; i++) { ebb_u64map_put(&a, i, i * 2); counts_put(&b, i, i); }
+    int ok = ebb_u64map_count(&a) == 100000 && *ebb_u64map_get(&a, 777) == 1554 && *counts_get(&b, 5) == 5;
+    ebb_u64map_destroy(&a); counts_destroy(&b);
+    puts(ok ? "app ok" : "app WRONG");
+    return !ok;
+}
+C
+export PKG_CONFIG_PATH="$tmp/prefix/lib/pkgconfig"
+# shellcheck disable=SC2046
+cc -std=c11 -o "$tmp/app/pc" "$tmp/app/app.c" $(pkg-config --cflags --libs ebb)
+LD_LIBRARY_PATH="$tmp/prefix/lib" "$tmp/app/pc" | grep -qx "app ok"
+echo "pkg-config consumer: ok"
+
+if command -v cmake >/dev/null; then
+    cat > "$tmp/app/CMakeLists.txt" <<'CM'
+cmake_minimum_required(VERSION 3.13)
+project(app C)
+find_package(ebb 0.1 REQUIRED)
+add_executable(app app.c)
+target_link_libraries(app ebb::ebb)
+set_property(TARGET app PROPERTY C_STANDARD 11)
+CM
+    cmake -S "$tmp/app" -B "$tmp/app/build" -DCMAKE_PREFIX_PATH="$tmp/prefix" >/dev/null
+    cmake --build "$tmp/app/build" >/dev/null
+    LD_LIBRARY_PATH="$tmp/prefix/lib" "$tmp/app/build/app" | grep -qx "app ok"
+    echo "cmake find_package consumer: ok"
+else
+    echo "cmake not installed: find_package check skipped"
+fi
