@@ -29,7 +29,7 @@
 #endif
 
 #define MMAP_MIN      (64u * 1024u)  /* tables this large bypass malloc */
-#define RELEASE_CHUNK (128u * 1024u) /* madvise granularity while retiring a table */
+#define RELEASE_CHUNK (64u * 1024u)  /* madvise granularity while retiring a table */
 #define POPULATE_STEP (8u * 1024u)   /* bytes of the new table faulted in per migration step */
 #define STEP_GROUPS   32             /* groups one migration step may visit */
 #define STEP_ENTRIES  16             /* a step stops once it has moved this many */

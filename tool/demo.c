@@ -28,6 +28,7 @@ extern char **environ;
 
 typedef struct demo {
     uint64_t entries, seed;
+    uint64_t next_progress; /* the op count at which progress() prints next */
     int progress_tty;
     double ticks_per_ns;
 } demo;
@@ -91,8 +92,10 @@ static size_t rss_bytes(void) {
 
 static double mb(size_t bytes) { return (double)bytes / (1024.0 * 1024.0); }
 
+/* Every tenth of a phase, one line on stderr (overwritten in place on a terminal). */
 static void progress(const demo *d, const char *what, uint64_t done, uint64_t total) {
-    if (total < 10 || done % (total / 10) != 0 || done == 0) return;
+    if (done != d->next_progress) return;
+    ((demo *)d)->next_progress += total / 10;
     fprintf(stderr, "%s  %-8s %3d%%  rss %8.1f MB%s", d->progress_tty ? "\r" : "", what,
             (int)(100 * done / total), mb(rss_bytes()), d->progress_tty ? "" : "\n");
     if (d->progress_tty && done == total) fprintf(stderr, "\r%60s\r", "");
@@ -155,8 +158,9 @@ static void noise_floor(const demo *d, phase *p, uint64_t ops) {
     (void)d;
 }
 
-static int build(const demo *d, ebb_u64map *m, phase *p, int survivors_only) {
+static int build(demo *d, ebb_u64map *m, phase *p, int survivors_only) {
     *p = (phase){now(), 0, 0, {0}};
+    d->next_progress = d->entries / 10;
     for (uint64_t i = 0; i < d->entries; i++) {
         if (survivors_only && !survives(i, d->seed)) continue;
         uint64_t t = ticks();
@@ -184,8 +188,9 @@ static int lookup_all(const demo *d, ebb_u64map *m, phase *p) {
     return 0;
 }
 
-static int delete_most(const demo *d, ebb_u64map *m, phase *p, uint64_t *survivors) {
+static int delete_most(demo *d, ebb_u64map *m, phase *p, uint64_t *survivors) {
     *p = (phase){now(), 0, 0, {0}};
+    d->next_progress = d->entries / 10;
     *survivors = 0;
     for (uint64_t i = 0; i < d->entries; i++) {
         progress(d, "delete", i + 1, d->entries);
@@ -234,7 +239,7 @@ static long long reference_rss(const demo *d) {
     return rss;
 }
 
-static int run_reference_child(const demo *d) {
+static int run_reference_child(demo *d) {
     ebb_u64map m;
     ebb_u64map_init(&m);
     phase p;
@@ -326,7 +331,7 @@ static int parse_count(const char *s, uint64_t *out) {
 }
 
 int ebb_cmd_demo(int argc, char **argv) {
-    demo d = {DEFAULT_ENTRIES, 0x5eed, isatty(STDERR_FILENO), 1.0};
+    demo d = {DEFAULT_ENTRIES, 0x5eed, 0, isatty(STDERR_FILENO), 1.0};
     int child = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
