@@ -181,15 +181,20 @@ static inline EBB_ENTRY_ *EBB_M_(__slot)(const ebb_table *t, size_t g, unsigned 
 }
 
 /* Move the entries of group g of the retiring table into the current one (src/table.c runs
- * this a few groups at a time). */
+ * this a few groups at a time). The group empties as a whole, so its tags and the table's count
+ * are updated once, not per entry. */
 static void EBB_M_(__migrate_group)(ebb_core *c, size_t g) {
-    for (unsigned full = ebb_match_full(ebb_group(&c->old, g)); full; full &= full - 1) {
-        unsigned i = ebb_lowest(full);
-        EBB_ENTRY_ *src = EBB_M_(__slot)(&c->old, g, i);
+    unsigned char *ctrl = ebb_group(&c->old, g);
+    size_t moved = 0;
+    for (unsigned m = ebb_match_full(ctrl); m; m &= m - 1, moved++) {
+        EBB_ENTRY_ *src = EBB_M_(__slot)(&c->old, g, ebb_lowest(m));
         uint64_t h = EBB_M_(__hash)(src->key, c->seed);
-        ebb_table_erase(&c->old, g, i, h);
+        ebb_table_unaccount(&c->old, g, h);
         *(EBB_ENTRY_ *)ebb_table_place(&c->cur, sizeof(EBB_ENTRY_), h) = *src;
     }
+    if (!moved) return;
+    memset(ctrl, 0, EBB_GROUP_SLOTS);
+    c->old.count -= moved;
 }
 
 static const ebb_type EBB_M_(__type) = {sizeof(EBB_ENTRY_), EBB_M_(__hash_entry),
@@ -197,12 +202,14 @@ static const ebb_type EBB_M_(__type) = {sizeof(EBB_ENTRY_), EBB_M_(__hash_entry)
 
 /* ---- Lookup ---- */
 
-/* Find key (hash h) in table t; on success also report its group and slot. */
+/* Find key (hash h) in table t; on success also report its group and slot. `expect_hit` says
+ * whether to prefetch the home group's slots: worth it when the key is probably there (get,
+ * delete), a waste of memory bandwidth when it is probably new (put, get_or_insert). */
 static inline EBB_ENTRY_ *EBB_M_(__find)(const ebb_table *t, uint64_t h, EBB_K_ key, size_t *gout,
-                                         unsigned *iout) {
+                                         unsigned *iout, bool expect_hit) {
     ebb_pattern tag = ebb_pattern_of(ebb_tag(h));
     size_t g = ebb_probe_start(t, h);
-    ebb_prefetch_slots(t, sizeof(EBB_ENTRY_), g);
+    if (expect_hit) ebb_prefetch_slots(t, sizeof(EBB_ENTRY_), g);
     for (size_t visited = 0; visited < t->ngroups; visited++) {
         const unsigned char *ctrl = ebb_group(t, g);
         for (unsigned m = ebb_match_pattern(ctrl, tag); m; m &= m - 1) {
@@ -220,14 +227,36 @@ static inline EBB_ENTRY_ *EBB_M_(__find)(const ebb_table *t, uint64_t h, EBB_K_ 
     return NULL;
 }
 
+/* For insertions: find key in the current table, and if it is absent report the free slots of
+ * its home group (the group the lookup already loaded), where a new entry can go directly. */
+static inline EBB_ENTRY_ *EBB_M_(__find_or_room)(const ebb_table *t, uint64_t h, EBB_K_ key,
+                                                 size_t *home, unsigned *room) {
+    ebb_pattern tag = ebb_pattern_of(ebb_tag(h));
+    size_t g = ebb_home(h, t->ngroups);
+    const unsigned char *ctrl = ebb_group(t, g);
+    *home = g;
+    *room = ebb_match(ctrl, 0);
+    for (size_t visited = 0; visited < t->ngroups; visited++) {
+        for (unsigned m = ebb_match_pattern(ctrl, tag); m; m &= m - 1) {
+            EBB_ENTRY_ *e = EBB_M_(__slot)(t, g, ebb_lowest(m));
+            if (EBB_M_(__eq)(e->key, key)) return e;
+        }
+        if (ctrl[EBB_OVERFLOW] == 0) break;
+        g = g + 1 == t->ngroups ? 0 : g + 1;
+        ctrl = ebb_group(t, g);
+    }
+    return NULL;
+}
+
 /* Find key in the current table, then in the retiring one; report which. */
 static inline EBB_ENTRY_ *EBB_M_(__locate)(const EBB_T_ *m, uint64_t h, EBB_K_ key,
-                                           ebb_table **tout, size_t *gout, unsigned *iout) {
-    EBB_ENTRY_ *e = EBB_M_(__find)(&m->core.cur, h, key, gout, iout);
+                                           ebb_table **tout, size_t *gout, unsigned *iout,
+                                           bool expect_hit) {
+    EBB_ENTRY_ *e = EBB_M_(__find)(&m->core.cur, h, key, gout, iout, expect_hit);
     *tout = (ebb_table *)&m->core.cur;
     if (e || m->core.old.count == 0) return e;
     *tout = (ebb_table *)&m->core.old;
-    return EBB_M_(__find)(&m->core.old, h, key, gout, iout);
+    return EBB_M_(__find)(&m->core.old, h, key, gout, iout, expect_hit);
 }
 
 /* ---- The API ---- */
@@ -246,25 +275,48 @@ EBB_API_ EBB_V_ *EBB_M_(_get)(const EBB_T_ *m, EBB_K_ key) {
     ebb_table *t;
     size_t g;
     unsigned i;
-    EBB_ENTRY_ *e = EBB_M_(__locate)(m, h, key, &t, &g, &i);
+    EBB_ENTRY_ *e = EBB_M_(__locate)(m, h, key, &t, &g, &i, true);
     return e ? &e->val : NULL;
 }
 
-/* Make a new entry for key (known absent); NULL when out of memory, with nothing changed. */
-static inline EBB_ENTRY_ *EBB_M_(__insert_new)(EBB_T_ *ebb_map_, uint64_t h, EBB_K_ key) {
+/* Find key for an insertion; when it is absent, make its entry (key set, value unset) and
+ * report *fresh. NULL when out of memory, with nothing changed. The common case, no resize under
+ * way or due and a free slot in the home group, places the entry without probing again. */
+static inline EBB_ENTRY_ *EBB_M_(__upsert)(EBB_T_ *ebb_map_, EBB_K_ key, bool *fresh) {
+    ebb_core *c = &ebb_map_->core;
+    uint64_t h = EBB_M_(__hash)(key, c->seed);
+    size_t home;
+    unsigned room;
+    EBB_ENTRY_ *e = EBB_M_(__find_or_room)(&c->cur, h, key, &home, &room);
+    *fresh = false;
+    if (e) return e;
+    if (c->old.count) {
+        size_t g;
+        unsigned i;
+        e = EBB_M_(__find)(&c->old, h, key, &g, &i, false);
+        if (e) return e;
+    }
 #ifdef EBB_KEY_CLONE
     EBB_K_ copy;
     if (!(EBB_KEY_CLONE(&copy, key))) return NULL;
-    if (ebb_core_prepare_insert(&ebb_map_->core, &EBB_M_(__type)) != EBB_OK) {
+    key = copy;
+#endif
+    if (room && c->old.ctrl == NULL && c->cur.count < c->cur.limit) {
+        unsigned i = ebb_lowest(room);
+        ebb_group(&c->cur, home)[i] = ebb_tag(h);
+        ebb_head(&c->cur)->probe_hist[0]++;
+        c->cur.count++;
+        e = EBB_M_(__slot)(&c->cur, home, i);
+    } else if (ebb_core_prepare_insert(c, &EBB_M_(__type)) == EBB_OK) {
+        e = (EBB_ENTRY_ *)ebb_table_place(&c->cur, sizeof(EBB_ENTRY_), h);
+    } else {
+#ifdef EBB_KEY_CLONE
         EBB_DROP_KEY_(copy);
+#endif
         return NULL;
     }
-    key = copy;
-#else
-    if (ebb_core_prepare_insert(&ebb_map_->core, &EBB_M_(__type)) != EBB_OK) return NULL;
-#endif
-    EBB_ENTRY_ *e = (EBB_ENTRY_ *)ebb_table_place(&ebb_map_->core.cur, sizeof(EBB_ENTRY_), h);
     e->key = key;
+    *fresh = true;
     return e;
 }
 
@@ -279,39 +331,29 @@ static inline void EBB_M_(__drop_duplicate)(EBB_T_ *ebb_map_, EBB_ENTRY_ *e, EBB
 }
 
 EBB_API_ int EBB_M_(_put)(EBB_T_ *ebb_map_, EBB_K_ key, EBB_V_ val) {
-    uint64_t h = EBB_M_(__hash)(key, ebb_map_->core.seed);
-    ebb_table *t;
-    size_t g;
-    unsigned i;
-    EBB_ENTRY_ *e = EBB_M_(__locate)(ebb_map_, h, key, &t, &g, &i);
-    if (e) {
-        if (memcmp(&e->val, &val, sizeof val) != 0) EBB_DROP_VAL_(e->val);
-        e->val = val;
-        EBB_M_(__drop_duplicate)(ebb_map_, e, key);
-        return EBB_OK;
-    }
-    e = EBB_M_(__insert_new)(ebb_map_, h, key);
+    bool fresh;
+    EBB_ENTRY_ *e = EBB_M_(__upsert)(ebb_map_, key, &fresh);
     if (!e) return EBB_ENOMEM;
+    if (fresh) {
+        e->val = val;
+        return EBB_INSERTED;
+    }
+    if (memcmp(&e->val, &val, sizeof val) != 0) EBB_DROP_VAL_(e->val);
     e->val = val;
-    return EBB_INSERTED;
+    EBB_M_(__drop_duplicate)(ebb_map_, e, key);
+    return EBB_OK;
 }
 
 EBB_API_ int EBB_M_(_get_or_insert)(EBB_T_ *ebb_map_, EBB_K_ key, EBB_V_ **val) {
-    uint64_t h = EBB_M_(__hash)(key, ebb_map_->core.seed);
-    ebb_table *t;
-    size_t g;
-    unsigned i;
-    EBB_ENTRY_ *e = EBB_M_(__locate)(ebb_map_, h, key, &t, &g, &i);
-    if (e) {
-        EBB_M_(__drop_duplicate)(ebb_map_, e, key);
-        *val = &e->val;
-        return EBB_OK;
-    }
-    e = EBB_M_(__insert_new)(ebb_map_, h, key);
+    bool fresh;
+    EBB_ENTRY_ *e = EBB_M_(__upsert)(ebb_map_, key, &fresh);
     if (!e) return EBB_ENOMEM;
-    memset(&e->val, 0, sizeof e->val);
+    if (fresh)
+        memset(&e->val, 0, sizeof e->val);
+    else
+        EBB_M_(__drop_duplicate)(ebb_map_, e, key);
     *val = &e->val;
-    return EBB_INSERTED;
+    return fresh ? EBB_INSERTED : EBB_OK;
 }
 
 /* Remove key; hand its key and value to kout/vout where given, destroy them otherwise. */
@@ -320,7 +362,7 @@ static inline bool EBB_M_(__remove)(EBB_T_ *ebb_map_, EBB_K_ key, EBB_K_ *kout, 
     ebb_table *t;
     size_t g;
     unsigned i;
-    EBB_ENTRY_ *e = EBB_M_(__locate)(ebb_map_, h, key, &t, &g, &i);
+    EBB_ENTRY_ *e = EBB_M_(__locate)(ebb_map_, h, key, &t, &g, &i, true);
     if (!e) return false;
     if (kout)
         *kout = e->key;
@@ -452,7 +494,7 @@ EBB_API_ int EBB_M_(_check)(const EBB_T_ *m) {
                 size_t fg;
                 unsigned fi;
                 uint64_t h = EBB_M_(__hash)(e->key, m->core.seed);
-                if (EBB_M_(__locate)(m, h, e->key, &ft, &fg, &fi) != e) return -8;
+                if (EBB_M_(__locate)(m, h, e->key, &ft, &fg, &fi, false) != e) return -8;
             }
         }
     }

@@ -184,39 +184,49 @@ static inline size_t ebb_probe_next(const ebb_table *t, size_t g) {
 }
 
 /* Claim a slot for hash h in table t (which must have room and no skip) and return it. The
- * caller writes the entry. */
+ * caller writes the entry. Table fields are read into locals first: stores through the
+ * unsigned char pointers below may alias anything, and would force the compiler to reload them. */
 static inline void *ebb_table_place(ebb_table *t, size_t entry_size, uint64_t h) {
-    size_t g = ebb_home(h, t->ngroups);
+    unsigned char *ctrl0 = t->ctrl;
+    size_t ngroups = t->ngroups;
+    size_t g = ebb_home(h, ngroups);
     size_t distance = 0;
     for (;;) {
-        unsigned char *ctrl = ebb_group(t, g);
+        unsigned char *ctrl = ctrl0 + g * EBB_CTRL_BYTES;
         unsigned free_slots = ebb_match(ctrl, 0);
         if (free_slots) {
             unsigned i = ebb_lowest(free_slots);
             ctrl[i] = ebb_tag(h);
-            ebb_head(t)->probe_hist[ebb_bucket(distance)]++;
+            ((ebb_table_head *)(void *)ctrl0 - 1)->probe_hist[ebb_bucket(distance)]++;
             t->count++;
-            return ebb_slot(t, entry_size, g, i);
+            return t->slots + (g * EBB_GROUP_SLOTS + i) * entry_size;
         }
         if (ctrl[EBB_OVERFLOW] != EBB_SATURATED && ++ctrl[EBB_OVERFLOW] == EBB_SATURATED)
-            ebb_head(t)->saturated++;
-        g = g + 1 == t->ngroups ? 0 : g + 1;
+            ((ebb_table_head *)(void *)ctrl0 - 1)->saturated++;
+        g = g + 1 == ngroups ? 0 : g + 1;
         distance++;
     }
 }
 
-/* Remove the entry in slot i of group g, whose hash is h: clear its tag and take it off the
- * overflow counts of the groups its probe path crosses. */
-static inline void ebb_table_erase(ebb_table *t, size_t g, unsigned i, uint64_t h) {
-    size_t home = ebb_home(h, t->ngroups);
-    size_t distance = g >= home ? g - home : g + t->ngroups - home;
-    ebb_group(t, g)[i] = 0;
-    ebb_head(t)->probe_hist[ebb_bucket(distance)]--;
-    t->count--;
-    for (size_t p = home < t->skip ? t->skip : home; p != g; p = ebb_probe_next(t, p)) {
-        unsigned char *ov = ebb_group(t, p) + EBB_OVERFLOW;
+/* Take an entry in group g, whose hash is h, off the table's books: its probe-length bucket, and
+ * the overflow counts of the groups its probe path crosses. Its tag and the count stay. */
+static inline void ebb_table_unaccount(ebb_table *t, size_t g, uint64_t h) {
+    unsigned char *ctrl0 = t->ctrl;
+    size_t ngroups = t->ngroups, skip = t->skip;
+    size_t home = ebb_home(h, ngroups);
+    size_t distance = g >= home ? g - home : g + ngroups - home;
+    ((ebb_table_head *)(void *)ctrl0 - 1)->probe_hist[ebb_bucket(distance)]--;
+    for (size_t p = home < skip ? skip : home; p != g; p = p + 1 == ngroups ? skip : p + 1) {
+        unsigned char *ov = ctrl0 + p * EBB_CTRL_BYTES + EBB_OVERFLOW;
         if (*ov != EBB_SATURATED) (*ov)--;
     }
+}
+
+/* Remove the entry in slot i of group g, whose hash is h. */
+static inline void ebb_table_erase(ebb_table *t, size_t g, unsigned i, uint64_t h) {
+    ebb_table_unaccount(t, g, h);
+    t->ctrl[g * EBB_CTRL_BYTES + i] = 0;
+    t->count--;
 }
 
 /* ---- Out-of-line core (src/table.c) --------------------------------------------------------- */
