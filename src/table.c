@@ -1,12 +1,23 @@
 /* table.c — allocation, resizing and page return for every ebb map (layout: ebb/table.h).
  *
- * Resizing is incremental. Growing (at 7/8 of the slots) or shrinking (under 3/8 of that, to
+ * Resizing is incremental. Growing (at 7/8 of the slots, to twice the groups) or shrinking (to
  * half the groups) allocates the new table and makes the old one the retiring table; every
- * later insert or delete then migrates at least two of its groups (at most 30 entries, or 32
- * empty groups), so no single operation pays for the whole table. A resize finishes long before
- * the next one can be due: growing from n groups needs n/2 steps but the next growth is 13n
- * inserts away; a shrink needs n/2 steps and the new table only fills after 1.6n more inserts.
- * Lookups meanwhile search both tables.
+ * later insert or delete then migrates some of its groups, so no single operation pays for the
+ * whole table: while growing, at least 24 entries or 32 empty groups and at most 38 entries;
+ * while shrinking, ten times that (at most 270 entries, a few microseconds), because deletes
+ * drive a shrink and a shrink should be finished when they stop. Lookups meanwhile search both
+ * tables.
+ *
+ * Shrink thresholds, with hysteresis where it matters: thrashing needs a change of direction.
+ * After a growth, the map shrinks only below 3/8 of its limit (a 25% drop from the half-full
+ * table the growth left). After a shrink, the next shrink comes at 15/32, so a map that keeps
+ * losing entries lands on the table a freshly built map of its size would have, except in a
+ * band of ~9% of sizes. A full grow-shrink cycle still needs a 25% swing.
+ *
+ * A resize always finishes before the next is due. Growing from n groups (13.1n entries) takes
+ * at most 13.1n/24 + n/32 < 0.6n steps; the next growth is 13n inserts away. A shrink to n'
+ * groups at 15/32 moves at most 12.3n' entries, in under 0.6n' steps, while the new table takes
+ * 0.82n' more inserts before it must grow (3.3n' after a shrink at 3/8).
  *
  * Memory. Tables of 64 KiB or more come straight from mmap: fresh pages read as zero, which is
  * an empty table, so allocating costs no memset, and the map never depends on malloc (glibc
@@ -31,8 +42,10 @@
 #define MMAP_MIN      (64u * 1024u)  /* tables this large bypass malloc */
 #define RELEASE_CHUNK (64u * 1024u)  /* madvise granularity while retiring a table */
 #define POPULATE_STEP (8u * 1024u)   /* bytes of the new table faulted in per migration step */
-#define STEP_GROUPS   32             /* groups one migration step may visit */
-#define STEP_ENTRIES  16             /* a step stops once it has moved this many */
+#define STEP_GROUPS   32             /* groups one growth step may visit */
+#define STEP_ENTRIES  24             /* a growth step stops once it has moved this many (+14) */
+#define SHRINK_GROUPS 256            /* the same for a shrink, which deletes drive: deletes are */
+#define SHRINK_ENTRIES 256           /* cheap, and a shrink should be done when they stop */
 #define MAX_LOAD_NUM  7              /* grow when entries reach 7/8 of the slots */
 #define MAX_LOAD_DEN  8
 
@@ -40,7 +53,7 @@
 static const unsigned char empty_group[EBB_CTRL_BYTES];
 
 static ebb_table empty_table(void) {
-    return (ebb_table){(unsigned char *)empty_group, NULL, 1, 0, 0, 0};
+    return (ebb_table){(unsigned char *)empty_group, NULL, 1, 0, 0, 0, 0};
 }
 
 static bool is_allocated(const ebb_table *t) { return t->ctrl != NULL && t->limit != 0; }
@@ -102,7 +115,7 @@ static int table_alloc(ebb_core *c, const ebb_type *ty, size_t ngroups, ebb_tabl
     h->mapped = mapped;
     h->populated = mapped ? page_size() : bytes; /* the head's page is already resident */
     unsigned char *ctrl = (unsigned char *)(h + 1);
-    *t = (ebb_table){ctrl, ctrl + ngroups * EBB_CTRL_BYTES, ngroups, 0, limit_for(ngroups), 0};
+    *t = (ebb_table){ctrl, ctrl + ngroups * EBB_CTRL_BYTES, ngroups, 0, limit_for(ngroups), 0, 0};
     return EBB_OK;
 }
 
@@ -167,10 +180,12 @@ static void finish_if_empty(ebb_core *c) {
 /* One bounded step of the resize under way. */
 static void migrate_step(ebb_core *c, const ebb_type *ty) {
     size_t before = c->old.count;
-    for (int visited = 0; visited < STEP_GROUPS && c->old.count != 0; visited++) {
+    size_t groups = c->shrinking ? SHRINK_GROUPS : STEP_GROUPS;
+    size_t entries = c->shrinking ? SHRINK_ENTRIES : STEP_ENTRIES;
+    for (size_t visited = 0; visited < groups && c->old.count != 0; visited++) {
         ty->migrate_group(c, c->old.skip); /* erase relies on skip naming this group */
         c->old.skip++;
-        if (before - c->old.count >= STEP_ENTRIES) break;
+        if (before - c->old.count >= entries) break;
     }
     c->moved += before - c->old.count;
     if (ebb_head(&c->cur)->mapped) populate_ahead(&c->cur);
@@ -184,12 +199,23 @@ static void finish_migration(ebb_core *c, const ebb_type *ty) {
     while (c->old.ctrl) migrate_step(c, ty);
 }
 
+/* The entry count under which the current table shrinks: 3/8 of its limit after a growth, 15/32
+ * after a shrink; never below one group or a reserve()d size. */
+static void set_shrink_threshold(ebb_core *c) {
+    ebb_table *t = &c->cur;
+    if (t->ngroups <= 1 || (t->ngroups + 1) / 2 < c->floor_groups)
+        t->shrink_at = 0;
+    else
+        t->shrink_at = c->shrinking ? t->limit * 15 / 32 : t->limit * 3 / 8;
+}
+
 /* Make a table of ngroups the current one; the previous becomes the retiring table. Needs no
  * resize under way. On failure nothing changes. */
 static int start_resize(ebb_core *c, const ebb_type *ty, size_t ngroups) {
     ebb_table t;
     int rc = table_alloc(c, ty, ngroups, &t);
     if (rc != EBB_OK) return rc;
+    c->shrinking = is_allocated(&c->cur) && ngroups < c->cur.ngroups;
     if (c->cur.count == 0) {
         table_free(c, &c->cur);
     } else {
@@ -197,6 +223,7 @@ static int start_resize(ebb_core *c, const ebb_type *ty, size_t ngroups) {
         c->old.skip = 0;
     }
     c->cur = t;
+    set_shrink_threshold(c);
     return EBB_OK;
 }
 
@@ -229,9 +256,8 @@ void ebb_core_after_delete_slow(ebb_core *c, const ebb_type *ty) {
         migrate_step(c, ty);
         return;
     }
-    if (!is_allocated(&c->cur) || c->cur.count * 8 >= c->cur.limit * 3) return;
+    if (c->cur.count >= c->cur.shrink_at) return;
     size_t ngroups = (c->cur.ngroups + 1) / 2;
-    if (ngroups == c->cur.ngroups || ngroups < c->floor_groups) return;
     /* A failed allocation only postpones the shrink: a delete never fails. */
     if (start_resize(c, ty, ngroups) != EBB_OK) return;
     c->shrinks++;
@@ -259,13 +285,17 @@ int ebb_core_reserve(ebb_core *c, const ebb_type *ty, size_t entries) {
     if (entries > SIZE_MAX / MAX_LOAD_DEN / 2) return EBB_EINVAL;
     size_t ngroups = groups_for(entries);
     if (ngroups > c->floor_groups) c->floor_groups = ngroups;
-    if (is_allocated(&c->cur) && limit_for(c->cur.ngroups) >= entries) return EBB_OK;
+    if (is_allocated(&c->cur) && limit_for(c->cur.ngroups) >= entries) {
+        set_shrink_threshold(c);
+        return EBB_OK;
+    }
     return resize_now(c, ty, ngroups);
 }
 
 int ebb_core_shrink_to_fit(ebb_core *c, const ebb_type *ty) {
     c->floor_groups = 0;
     finish_migration(c, ty);
+    set_shrink_threshold(c);
     if (c->cur.count == 0) {
         ebb_core_release(c);
         return EBB_OK;

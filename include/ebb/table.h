@@ -68,6 +68,7 @@ typedef struct ebb_table {
     size_t count;  /* entries in this table */
     size_t limit;  /* entries this table takes before the map grows */
     size_t skip;   /* retiring table: groups [0, skip) are migrated and empty */
+    size_t shrink_at; /* the map shrinks when it holds fewer entries than this */
 } ebb_table;
 
 /* The per-map state shared by every generated map type. */
@@ -78,6 +79,7 @@ typedef struct ebb_core {
     const ebb_allocator *alloc;
     size_t floor_groups; /* reserve()d size the map does not shrink below */
     uint32_t grows, shrinks;
+    uint32_t shrinking; /* the last resize was a shrink (sets the next shrink threshold) */
     uint64_t moved;
 } ebb_core;
 
@@ -251,10 +253,10 @@ static inline int ebb_core_prepare_insert(ebb_core *c, const ebb_type *ty) {
     return ebb_core_grow_slow(c, ty);
 }
 
-/* A map shrinks when it holds under 3/8 of what its table takes, to half the table: a freshly
- * built map of the same size would sit on that same rung of the ladder. */
+/* After a delete, nothing to do unless a resize is under way or the map has become sparse
+ * enough to shrink (thresholds in src/table.c). */
 static inline void ebb_core_after_delete(ebb_core *c, const ebb_type *ty) {
-    if (c->old.ctrl == NULL && c->cur.count * 8 >= c->cur.limit * 3) return;
+    if (c->old.ctrl == NULL && c->cur.count >= c->cur.shrink_at) return;
     ebb_core_after_delete_slow(c, ty);
 }
 

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# `ebb demo`: the summary line's format and figures at a modest size, and bad input rejected
+# with a message and exit status 2.
+set -u
+ebb=${EBB_BUILD:-build}/ebb
+fail=0
+bad() { echo "FAIL: $*"; fail=1; }
+
+out=$("$ebb" demo --entries 2M 2>/dev/null) || bad "demo --entries 2M exited $?"
+last=$(printf '%s\n' "$out" | tail -n 1)
+re='^summary: entries=([0-9]+) survivors=([0-9]+) rss_ratio=([0-9.]+) max_op_us=([0-9.]+) clear_rss_delta_mb=(-?[0-9.]+)$'
+if [[ $last =~ $re ]]; then
+    entries=${BASH_REMATCH[1]} survivors=${BASH_REMATCH[2]} ratio=${BASH_REMATCH[3]} delta=${BASH_REMATCH[5]}
+    [ "$entries" = 2000000 ] || bad "entries=$entries"
+    # one in ten survives, chosen by a hash of the index
+    awk -v s="$survivors" 'BEGIN { exit !(s > 190000 && s < 210000) }' || bad "survivors=$survivors"
+    awk -v r="$ratio" 'BEGIN { exit !(r > 0.5 && r <= 1.25) }' || bad "rss_ratio=$ratio above 1.25"
+    awk -v d="$delta" 'BEGIN { exit !(d < 1.0 && d > -50) }' || bad "clear_rss_delta_mb=$delta not within 1 MB"
+    echo "$last"
+else
+    bad "last line is not the summary: $last"
+fi
+for phase in insert lookup delete reference clear; do
+    printf '%s\n' "$out" | grep -q "^$phase " || bad "no $phase line"
+done
+
+reject() { # args...: must exit 2 with a message on stderr naming the problem
+    local err rc
+    err=$("$ebb" demo "$@" 2>&1 >/dev/null); rc=$?
+    [ $rc -eq 2 ] || bad "demo $* exited $rc, expected 2"
+    [ -n "$err" ] || bad "demo $* printed no message"
+}
+reject --entries abc
+reject --entries 0
+reject --entries 5
+reject --entries -5
+reject --entries 10x
+reject --entries 99999999999999999999999
+reject --entries 2000000000
+reject --entries
+reject --seed
+reject --bogus
+"$ebb" demo --help | grep -q '^usage: ebb demo' || bad "demo --help"
+"$ebb" nosuchcommand >/dev/null 2>&1; [ $? -eq 2 ] || bad "unknown command should exit 2"
+exit $fail
