@@ -16,7 +16,7 @@
  *
  * A resize always finishes before the next is due. Growing from n groups (13.1n entries) takes
  * at most 13.1n/24 + n/32 < 0.6n steps; the next growth is 13n inserts away. A shrink to n'
- * groups at 15/32 moves at most 12.3n' entries, in under 0.6n' steps, while the new table takes
+ * groups at 15/32 moves at most 12.3n' entries, in about 0.05n' steps, while the new table takes
  * 0.82n' more inserts before it must grow (3.3n' after a shrink at 3/8).
  *
  * Memory. Tables of 64 KiB or more come straight from mmap: fresh pages read as zero, which is
