@@ -207,24 +207,28 @@ static const ebb_type EBB_M_(__type) = {sizeof(EBB_ENTRY_), EBB_M_(__hash_entry)
  * delete), a waste of memory bandwidth when it is probably new (put, get_or_insert). */
 static inline EBB_ENTRY_ *EBB_M_(__find)(const ebb_table *t, uint64_t h, EBB_K_ key, size_t *gout,
                                          unsigned *iout, bool expect_hit) {
+    const size_t group_bytes = EBB_GROUP_SLOTS * sizeof(EBB_ENTRY_);
+    const unsigned char *ctrl0 = t->ctrl, *slots0 = t->slots;
+    size_t ngroups = t->ngroups, skip = t->skip;
     ebb_pattern tag = ebb_pattern_of(ebb_tag(h));
     size_t g = ebb_probe_start(t, h);
-    if (expect_hit) ebb_prefetch_slots(t, sizeof(EBB_ENTRY_), g);
-    for (size_t visited = 0; visited < t->ngroups; visited++) {
-        const unsigned char *ctrl = ebb_group(t, g);
+    const unsigned char *slots = slots0 + g * group_bytes;
+    if (expect_hit) ebb_prefetch(slots, group_bytes);
+    for (size_t visited = 1;; visited++) {
+        const unsigned char *ctrl = ctrl0 + g * EBB_CTRL_BYTES;
         for (unsigned m = ebb_match_pattern(ctrl, tag); m; m &= m - 1) {
             unsigned i = ebb_lowest(m);
-            EBB_ENTRY_ *e = EBB_M_(__slot)(t, g, i);
+            EBB_ENTRY_ *e = (EBB_ENTRY_ *)(void *)(slots + i * sizeof(EBB_ENTRY_));
             if (EBB_M_(__eq)(e->key, key)) {
                 *gout = g;
                 *iout = i;
                 return e;
             }
         }
-        if (ctrl[EBB_OVERFLOW] == 0) break;
-        g = ebb_probe_next(t, g);
+        if (ctrl[EBB_OVERFLOW] == 0 || visited == ngroups) return NULL;
+        g = g + 1 == ngroups ? skip : g + 1;
+        slots = slots0 + g * group_bytes;
     }
-    return NULL;
 }
 
 /* For insertions: find key in the current table, and if it is absent report the free slots of

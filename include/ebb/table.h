@@ -162,16 +162,15 @@ static inline size_t ebb_bucket(size_t distance) {
     return distance < EBB_PROBE_BUCKETS - 1 ? distance : EBB_PROBE_BUCKETS - 1;
 }
 
-/* Start fetching the slots of group g while its control bytes are still on their way: most
- * lookups end in their home group, and the two cache misses then overlap instead of following
- * one another. Two lines: measured at 1M and 10M entries, the best trade between hits (which
- * gain) and misses (which pay for the fetch); EBB_PREFETCH_BYTES overrides it. */
+/* Start fetching the slots of a group (bytes long) while its control bytes are still on their
+ * way: most lookups end in their home group, and the two cache misses then overlap instead of
+ * following one another. Two lines: measured at 1M and 10M entries, the best trade between hits
+ * (which gain) and misses (which pay for the fetch); EBB_PREFETCH_BYTES overrides it. */
 #ifndef EBB_PREFETCH_BYTES
 #define EBB_PREFETCH_BYTES 128
 #endif
-static inline void ebb_prefetch_slots(const ebb_table *t, size_t entry_size, size_t g) {
-    const unsigned char *p = (const unsigned char *)ebb_slot(t, entry_size, g, 0);
-    size_t span = EBB_GROUP_SLOTS * entry_size < EBB_PREFETCH_BYTES ? EBB_GROUP_SLOTS * entry_size : EBB_PREFETCH_BYTES;
+static inline void ebb_prefetch(const unsigned char *p, size_t bytes) {
+    size_t span = bytes < EBB_PREFETCH_BYTES ? bytes : EBB_PREFETCH_BYTES;
     for (size_t off = 0; off < span; off += 64) __builtin_prefetch(p + off);
 }
 
