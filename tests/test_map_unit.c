@@ -1,0 +1,866 @@
+/* Unit tests of the generated map API (<ebb/map.h>): each call's contract on its own, the
+ * hooks, other entry sizes and key types, statistics output, seeds, and an adversarial hash
+ * under which every key collides. The randomized differential test is tests/test_map_diff.c. */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "testutil.h"
+
+#include "ebb/u64map.h"
+
+#define EBB_NAME umap
+#define EBB_KEY  uint64_t
+#define EBB_VAL  uint64_t
+#include "ebb/map.h"
+
+/* ---- Helpers ------------------------------------------------------------------------------ */
+
+static ebb_stats stats_of(const umap *m) {
+    ebb_stats st;
+    umap_stats(m, &st);
+    return st;
+}
+
+static uint64_t key_of(size_t i) { return scramble(i, 0x5eed); }
+static size_t index_of(uint64_t k) { return (size_t)unscramble(k, 0x5eed); }
+
+static umap fixed_map(uint64_t seed) {
+    umap m;
+    ebb_options o = {NULL, seed, EBB_FIXED_SEED};
+    umap_init_with(&m, &o);
+    return m;
+}
+
+/* Insert key_of(i) -> i * 3 + 1 for i in [from, to). */
+static bool fill(umap *m, size_t from, size_t to) {
+    for (size_t i = from; i < to; i++)
+        if (umap_put(m, key_of(i), i * 3 + 1) != EBB_INSERTED) return false;
+    return true;
+}
+
+/* Every key_of(i), i in [from, to), is present with its value. */
+static bool all_present(const umap *m, size_t from, size_t to) {
+    for (size_t i = from; i < to; i++) {
+        const uint64_t *v = umap_get(m, key_of(i));
+        if (!v || *v != i * 3 + 1) return false;
+    }
+    return true;
+}
+
+/* ---- The basic calls ---------------------------------------------------------------------- */
+
+static void test_empty_map(void) {
+    umap m;
+    umap_init(&m);
+    CHECK_EQ_U(umap_count(&m), 0);
+    CHECK(umap_get(&m, 0) == NULL);
+    CHECK(umap_get(&m, 42) == NULL);
+    CHECK(!umap_delete(&m, 42));
+    uint64_t k = 7, v = 9;
+    CHECK(!umap_take(&m, 42, &k, &v));
+    CHECK(k == 7 && v == 9); /* untouched */
+    umap_iter it = umap_begin(&m);
+    CHECK(umap_iter_done(&it));
+    umap_iter_delete(&it); /* no-op on a finished iterator */
+    umap_next(&it);
+    CHECK(umap_iter_done(&it));
+    ebb_stats st = stats_of(&m);
+    CHECK_EQ_U(st.entries, 0);
+    CHECK_EQ_U(st.bytes, 0);
+    CHECK_EQ_U(st.slots, 0);
+    CHECK_EQ_U(st.migrating, 0);
+    CHECK_EQ_U(st.longest_probe, 0);
+    CHECK(st.mean_probe == 0.0 && st.load == 0.0);
+    CHECK_EQ_U(umap_check(&m), 0);
+    umap_clear(&m);
+    CHECK_EQ_U(stats_of(&m).bytes, 0);
+    CHECK_EQ_U(umap_shrink_to_fit(&m), EBB_OK);
+    CHECK_EQ_U(stats_of(&m).bytes, 0);
+    umap_destroy(&m);
+    CHECK_EQ_U(stats_of(&m).bytes, 0);
+    umap_destroy(&m); /* destroying an empty (destroyed) map again is harmless */
+}
+
+static void test_put_return_codes(void) {
+    umap m;
+    umap_init(&m);
+    CHECK_EQ_U(umap_put(&m, 1, 10), EBB_INSERTED);
+    CHECK_EQ_U(umap_put(&m, 2, 20), EBB_INSERTED);
+    CHECK_EQ_U(umap_put(&m, 1, 11), EBB_OK);
+    CHECK_EQ_U(umap_count(&m), 2);
+    CHECK(umap_get(&m, 1) && *umap_get(&m, 1) == 11);
+    CHECK(umap_get(&m, 2) && *umap_get(&m, 2) == 20);
+    CHECK_EQ_U(umap_put(&m, 0, 5), EBB_INSERTED); /* key 0 is an ordinary key */
+    CHECK(umap_get(&m, 0) && *umap_get(&m, 0) == 5);
+    /* Through growth: overwriting any entry says OK and replaces its value. */
+    CHECK(fill(&m, 10, 5010));
+    for (size_t i = 10; i < 5010; i++) CHECK_EQ_U(umap_put(&m, key_of(i), i), EBB_OK);
+    for (size_t i = 10; i < 5010; i++) CHECK(*umap_get(&m, key_of(i)) == i);
+    CHECK_EQ_U(umap_count(&m), 5003);
+    CHECK_EQ_U(umap_check(&m), 0);
+    umap_destroy(&m);
+}
+
+static void test_get_or_insert(void) {
+    umap m;
+    umap_init(&m);
+    /* Dirty the slots first, so a zeroed value is the map's doing, not fresh memory's. */
+    for (size_t i = 0; i < 2000; i++) umap_put(&m, key_of(i), ~(uint64_t)0);
+    for (size_t i = 0; i < 2000; i += 2) umap_delete(&m, key_of(i));
+    for (size_t i = 0; i < 2000; i += 2) {
+        uint64_t *v = NULL;
+        CHECK_EQ_U(umap_get_or_insert(&m, key_of(i), &v), EBB_INSERTED);
+        CHECK(v != NULL);
+        CHECK_EQ_U(*v, 0);
+        *v = i;
+    }
+    for (size_t i = 0; i < 2000; i++) {
+        uint64_t *v = NULL;
+        CHECK_EQ_U(umap_get_or_insert(&m, key_of(i), &v), EBB_OK);
+        CHECK(v == umap_get(&m, key_of(i)));
+        CHECK_EQ_U(*v, i % 2 ? ~(uint64_t)0 : i);
+        (*v)++;
+        CHECK_EQ_U(*umap_get(&m, key_of(i)), i % 2 ? 0 : i + 1);
+    }
+    CHECK_EQ_U(umap_count(&m), 2000);
+    umap_destroy(&m);
+}
+
+static void test_take(void) {
+    umap m;
+    umap_init(&m);
+    CHECK(fill(&m, 0, 1000));
+    for (size_t i = 0; i < 1000; i += 3) {
+        uint64_t k = 0, v = 0;
+        CHECK(umap_take(&m, key_of(i), &k, &v));
+        CHECK_EQ_U(k, key_of(i));
+        CHECK_EQ_U(v, i * 3 + 1);
+        CHECK(umap_get(&m, key_of(i)) == NULL);
+        CHECK(!umap_take(&m, key_of(i), &k, &v));
+    }
+    CHECK_EQ_U(umap_count(&m), 1000 - 334);
+    for (size_t i = 0; i < 1000; i++) CHECK((umap_get(&m, key_of(i)) != NULL) == (i % 3 != 0));
+    CHECK_EQ_U(umap_check(&m), 0);
+    umap_destroy(&m);
+}
+
+static void test_count(void) {
+    umap m;
+    umap_init(&m);
+    rng g = {1};
+    size_t n = 4096, count = 0;
+    uint8_t *present = calloc(n, 1);
+    CHECK(present);
+    for (int op = 0; op < 40000; op++) {
+        size_t i = rng_below(&g, n);
+        if (rng_below(&g, 2)) {
+            umap_put(&m, key_of(i), i);
+            count += !present[i];
+            present[i] = 1;
+        } else {
+            if (umap_delete(&m, key_of(i)) != (bool)present[i]) break;
+            count -= present[i];
+            present[i] = 0;
+        }
+        if (umap_count(&m) != count) break;
+    }
+    free(present);
+    CHECK_EQ_U(umap_count(&m), count);
+    CHECK_EQ_U(stats_of(&m).entries, count);
+    umap_destroy(&m);
+}
+
+/* reserve(n): n inserts cause no growth, and deleting them all does not shrink the table. */
+static void test_reserve(void) {
+    const size_t n = 10000;
+    umap m;
+    umap_init(&m);
+    CHECK_EQ_U(umap_reserve(&m, n), EBB_OK);
+    ebb_stats st = stats_of(&m);
+    CHECK(st.capacity >= n);
+    size_t slots = st.slots;
+    uint64_t grows = st.grows, shrinks = st.shrinks;
+    CHECK(fill(&m, 0, n));
+    st = stats_of(&m);
+    CHECK_EQ_U(st.grows, grows);
+    CHECK_EQ_U(st.slots, slots);
+    CHECK_EQ_U(st.migrating, 0);
+    for (size_t i = 0; i < n; i++) CHECK(umap_delete(&m, key_of(i)));
+    st = stats_of(&m);
+    CHECK_EQ_U(st.entries, 0);
+    CHECK_EQ_U(st.shrinks, shrinks);
+    CHECK_EQ_U(st.slots, slots);
+    CHECK(st.capacity >= n);
+    /* Reserving on a populated map keeps its entries; a smaller reserve changes nothing. */
+    CHECK(fill(&m, 0, 300));
+    CHECK_EQ_U(umap_reserve(&m, 4 * n), EBB_OK);
+    CHECK(stats_of(&m).capacity >= 4 * n);
+    CHECK(all_present(&m, 0, 300));
+    slots = stats_of(&m).slots;
+    CHECK_EQ_U(umap_reserve(&m, 10), EBB_OK);
+    CHECK_EQ_U(stats_of(&m).slots, slots);
+    CHECK_EQ_U(umap_reserve(&m, SIZE_MAX), EBB_EINVAL);
+    CHECK(all_present(&m, 0, 300));
+    CHECK_EQ_U(umap_check(&m), 0);
+    umap_destroy(&m);
+}
+
+/* The smallest table that takes `entries` has slots such that one group fewer would not. */
+static bool is_minimal(const ebb_stats *st) {
+    size_t groups = st->slots / EBB_GROUP_SLOTS;
+    if (st->capacity < st->entries) return false;
+    return groups == 1 || (groups - 1) * EBB_GROUP_SLOTS * 7 / 8 < st->entries;
+}
+
+static void test_shrink_to_fit(void) {
+    umap m;
+    umap_init(&m);
+    CHECK(fill(&m, 0, 20000));
+    for (size_t i = 1000; i < 20000; i++) CHECK(umap_delete(&m, key_of(i)));
+    CHECK_EQ_U(umap_shrink_to_fit(&m), EBB_OK);
+    ebb_stats st = stats_of(&m);
+    CHECK_EQ_U(st.entries, 1000);
+    CHECK_EQ_U(st.migrating, 0);
+    CHECK(is_minimal(&st));
+    CHECK(all_present(&m, 0, 1000));
+    CHECK_EQ_U(umap_check(&m), 0);
+    /* Undoes a reservation too. */
+    CHECK_EQ_U(umap_reserve(&m, 50000), EBB_OK);
+    CHECK(stats_of(&m).capacity >= 50000);
+    CHECK_EQ_U(umap_shrink_to_fit(&m), EBB_OK);
+    st = stats_of(&m);
+    CHECK(is_minimal(&st));
+    CHECK(all_present(&m, 0, 1000));
+    /* Every size from 1 to 300 lands on its minimal table. */
+    for (size_t i = 1000; i > 1; i--) {
+        CHECK(umap_delete(&m, key_of(i - 1)));
+        if (i - 1 > 300) continue;
+        CHECK_EQ_U(umap_shrink_to_fit(&m), EBB_OK);
+        st = stats_of(&m);
+        CHECK(is_minimal(&st));
+    }
+    CHECK(umap_delete(&m, key_of(0)));
+    CHECK_EQ_U(umap_shrink_to_fit(&m), EBB_OK);
+    CHECK_EQ_U(stats_of(&m).bytes, 0);
+    umap_destroy(&m);
+}
+
+static void test_clear_and_reuse(void) {
+    umap m;
+    umap_init(&m);
+    for (int round = 0; round < 3; round++) {
+        CHECK(fill(&m, 0, 5000));
+        CHECK(stats_of(&m).bytes > 0);
+        umap_clear(&m);
+        ebb_stats st = stats_of(&m);
+        CHECK_EQ_U(st.entries, 0);
+        CHECK_EQ_U(st.bytes, 0);
+        CHECK_EQ_U(st.slots, 0);
+        CHECK(umap_get(&m, key_of(17)) == NULL);
+        umap_iter it = umap_begin(&m);
+        CHECK(umap_iter_done(&it));
+    }
+    /* A reservation ends with clear. */
+    CHECK_EQ_U(umap_reserve(&m, 10000), EBB_OK);
+    umap_clear(&m);
+    CHECK(fill(&m, 0, 10));
+    CHECK(stats_of(&m).capacity < 10000);
+    CHECK(all_present(&m, 0, 10));
+    umap_destroy(&m);
+}
+
+/* Iterate, marking each index seen; every present index exactly once. */
+static bool iterate_once(umap *m, size_t n, size_t expect) {
+    uint8_t *seen = calloc(n, 1);
+    size_t visited = 0;
+    bool ok = seen != NULL;
+    for (umap_iter it = umap_begin(m); ok && !umap_iter_done(&it); umap_next(&it)) {
+        size_t i = index_of(*it.key);
+        ok = i < n && !seen[i] && *it.val == i * 3 + 1;
+        if (ok) seen[i] = 1;
+        visited++;
+    }
+    free(seen);
+    return ok && visited == expect;
+}
+
+/* Insert until a growth has just started (migrating > 0); return how many were inserted. */
+static size_t fill_into_growth(umap *m, size_t from, size_t limit) {
+    uint64_t grows = stats_of(m).grows;
+    for (size_t i = from; i < limit; i++) {
+        if (umap_put(m, key_of(i), i * 3 + 1) != EBB_INSERTED) return 0;
+        ebb_stats st = stats_of(m);
+        if (st.grows > grows && st.migrating > 0) return i + 1;
+    }
+    return 0;
+}
+
+static void test_iterate_during_resize(void) {
+    umap m;
+    umap_init(&m);
+    for (int round = 0; round < 4; round++) {
+        size_t n = fill_into_growth(&m, umap_count(&m), 1u << 20);
+        CHECK(n > 0);
+        CHECK(stats_of(&m).migrating > 0);
+        CHECK(iterate_once(&m, n, n));
+        CHECK(all_present(&m, 0, n));
+    }
+    umap_destroy(&m);
+
+    /* Deleting through the iterator during a resize: the rest are still visited once. */
+    umap_init(&m);
+    size_t n = fill_into_growth(&m, 0, 1u << 20);
+    CHECK(n > 0 && stats_of(&m).migrating > 0);
+    uint8_t *seen = calloc(n, 1);
+    CHECK(seen);
+    size_t visited = 0;
+    for (umap_iter it = umap_begin(&m); !umap_iter_done(&it); umap_next(&it)) {
+        size_t i = index_of(*it.key);
+        if (i >= n || seen[i]) break;
+        seen[i] = 1;
+        visited++;
+        if (i % 2) umap_iter_delete(&it);
+    }
+    free(seen);
+    CHECK_EQ_U(visited, n);
+    CHECK_EQ_U(umap_count(&m), (n + 1) / 2);
+    for (size_t i = 0; i < n; i++) CHECK((umap_get(&m, key_of(i)) != NULL) == (i % 2 == 0));
+    CHECK_EQ_U(umap_check(&m), 0);
+    umap_destroy(&m);
+}
+
+static void test_iter_delete_everything(void) {
+    size_t sizes[] = {1, 15, 16, 1000, 30000};
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        umap m;
+        umap_init(&m);
+        CHECK(fill(&m, 0, sizes[s]));
+        size_t visited = 0;
+        for (umap_iter it = umap_begin(&m); !umap_iter_done(&it); umap_next(&it)) {
+            umap_iter_delete(&it);
+            visited++;
+        }
+        CHECK_EQ_U(visited, sizes[s]);
+        CHECK_EQ_U(umap_count(&m), 0);
+        CHECK_EQ_U(umap_check(&m), 0);
+        for (size_t i = 0; i < sizes[s]; i++) CHECK(umap_get(&m, key_of(i)) == NULL);
+        umap_iter it = umap_begin(&m);
+        CHECK(umap_iter_done(&it));
+        CHECK(fill(&m, 0, sizes[s])); /* still usable */
+        CHECK(all_present(&m, 0, sizes[s]));
+        umap_destroy(&m);
+    }
+}
+
+/* ---- Other entry sizes and key types, against a simple reference --------------------------- */
+
+typedef struct big {
+    uint64_t w[7]; /* 56 bytes: 64-byte entries */
+} big;
+
+#define EBB_NAME bigmap
+#define EBB_KEY  uint64_t
+#define EBB_VAL  big
+#include "ebb/map.h"
+
+static big big_of(uint64_t key, uint64_t version) {
+    big b;
+    for (int j = 0; j < 7; j++) b.w[j] = key * (uint64_t)(j + 1) ^ version << j;
+    return b;
+}
+
+static bool big_eq(const big *a, const big *b) { return memcmp(a, b, sizeof *a) == 0; }
+
+static void test_big_values(void) {
+    _Static_assert(sizeof(bigmap_entry) == 64, "a different entry size");
+    const size_t n = 3000;
+    uint64_t *version = calloc(n, sizeof *version); /* 0: absent */
+    CHECK(version);
+    bigmap m;
+    bigmap_init(&m);
+    rng g = {2};
+    size_t count = 0;
+    bool ok = true;
+    for (unsigned long op = 0; ok && op < test_scaled(60000); op++) {
+        size_t i = rng_below(&g, n);
+        uint64_t k = key_of(i);
+        unsigned dice = (unsigned)rng_below(&g, 10);
+        unsigned target_high = (op / 5000) % 2 == 0; /* swing between growing and shrinking */
+        if (dice < (target_high ? 6u : 3u)) {
+            uint64_t ver = op + 1;
+            big b = big_of(k, ver);
+            ok = bigmap_put(&m, k, b) == (version[i] ? EBB_OK : EBB_INSERTED);
+            count += !version[i];
+            version[i] = ver;
+        } else if (dice < 8) {
+            big out;
+            uint64_t kout;
+            bool had = version[i] != 0;
+            if (dice & 1) {
+                ok = bigmap_delete(&m, k) == had;
+            } else {
+                ok = bigmap_take(&m, k, &kout, &out) == had;
+                if (ok && had) {
+                    big want = big_of(k, version[i]);
+                    ok = kout == k && big_eq(&out, &want);
+                }
+            }
+            count -= had;
+            version[i] = 0;
+        } else {
+            big *p = bigmap_get(&m, k);
+            ok = (p != NULL) == (version[i] != 0);
+            if (ok && p) {
+                big want = big_of(k, version[i]);
+                ok = big_eq(p, &want);
+            }
+        }
+        ok = ok && bigmap_count(&m) == count;
+        if (op % 4096 == 0) ok = ok && bigmap_check(&m) == 0;
+    }
+    CHECK(ok);
+    CHECK_EQ_U(bigmap_check(&m), 0);
+    size_t visited = 0;
+    for (bigmap_iter it = bigmap_begin(&m); !bigmap_iter_done(&it); bigmap_next(&it)) {
+        size_t i = index_of(*it.key);
+        CHECK(i < n && version[i]);
+        big want = big_of(*it.key, version[i]);
+        CHECK(big_eq(it.val, &want));
+        visited++;
+    }
+    CHECK_EQ_U(visited, count);
+    bigmap_destroy(&m);
+    free(version);
+}
+
+#define EBB_NAME u32map
+#define EBB_KEY  uint32_t
+#define EBB_VAL  uint32_t
+#include "ebb/map.h"
+
+static uint32_t u32_inverse(uint32_t a) { /* a odd: Newton's iteration for a^-1 mod 2^32 */
+    uint32_t x = a;
+    for (int i = 0; i < 5; i++) x *= 2 - a * x;
+    return x;
+}
+
+static void test_u32_keys(void) {
+    _Static_assert(sizeof(u32map_entry) == 8, "a different entry size");
+    const uint32_t mul = 0x9e3779b1u, inv = u32_inverse(mul);
+    CHECK_EQ_U((uint32_t)(mul * inv), 1);
+    const size_t n = 5000;
+    uint32_t *val = calloc(n, sizeof *val); /* 0: absent */
+    CHECK(val);
+    u32map m;
+    u32map_init(&m);
+    rng g = {3};
+    size_t count = 0;
+    bool ok = true;
+    for (unsigned long op = 0; ok && op < test_scaled(80000); op++) {
+        size_t i = rng_below(&g, n);
+        uint32_t k = (uint32_t)i * mul;
+        unsigned dice = (unsigned)rng_below(&g, 10);
+        unsigned grow = (op / 7000) % 2 == 0;
+        if (dice < (grow ? 6u : 3u)) {
+            uint32_t v = (uint32_t)rng_next(&g) | 1;
+            if (dice & 1) {
+                ok = u32map_put(&m, k, v) == (val[i] ? EBB_OK : EBB_INSERTED);
+            } else {
+                uint32_t *p = NULL;
+                int rc = u32map_get_or_insert(&m, k, &p);
+                ok = rc == (val[i] ? EBB_OK : EBB_INSERTED) && p && *p == val[i];
+                if (ok) *p = v;
+            }
+            count += !val[i];
+            val[i] = v;
+        } else if (dice < 8) {
+            ok = u32map_delete(&m, k) == (val[i] != 0);
+            count -= val[i] != 0;
+            val[i] = 0;
+        } else {
+            uint32_t *p = u32map_get(&m, k);
+            ok = p ? *p == val[i] : val[i] == 0;
+        }
+        ok = ok && u32map_count(&m) == count;
+        if (op % 4096 == 0) ok = ok && u32map_check(&m) == 0;
+    }
+    CHECK(ok);
+    CHECK_EQ_U(u32map_check(&m), 0);
+    size_t visited = 0;
+    for (u32map_iter it = u32map_begin(&m); !u32map_iter_done(&it); u32map_next(&it)) {
+        size_t i = (uint32_t)(*it.key * inv);
+        CHECK(i < n && val[i] && *it.val == val[i]);
+        visited++;
+    }
+    CHECK_EQ_U(visited, count);
+    u32map_destroy(&m);
+    free(val);
+}
+
+/* ---- Hooks -------------------------------------------------------------------------------- */
+
+/* Keys that are equal when their low 32 bits are (the high bits are, say, a generation). */
+static unsigned long seeded_calls, eq_calls;
+static uint64_t last_seed;
+static uint64_t low_hash(uint64_t k, uint64_t s) {
+    seeded_calls++;
+    last_seed = s;
+    return ebb_mix((uint32_t)k ^ s, 0x2545f4914f6cdd1dull);
+}
+static bool low_eq(uint64_t a, uint64_t b) {
+    eq_calls++;
+    return (uint32_t)a == (uint32_t)b;
+}
+
+#define EBB_NAME             lowmap
+#define EBB_KEY              uint64_t
+#define EBB_VAL              uint64_t
+#define EBB_HASH_SEEDED(k, s) low_hash((k), (s))
+#define EBB_EQ(a, b)         low_eq((a), (b))
+#include "ebb/map.h"
+
+static void test_seeded_hash_and_eq_hooks(void) {
+    lowmap m;
+    ebb_options o = {NULL, 0xabcdef, EBB_FIXED_SEED};
+    lowmap_init_with(&m, &o);
+    seeded_calls = eq_calls = 0;
+    CHECK_EQ_U(lowmap_put(&m, 0x100000005ull, 1), EBB_INSERTED);
+    CHECK(seeded_calls > 0);
+    CHECK_EQ_U(last_seed, 0xabcdef); /* the map's seed reaches the hook */
+    /* The hash is used as it is: the entry's tag and home group come from it directly. */
+    uint64_t h = ebb_mix(5 ^ 0xabcdef, 0x2545f4914f6cdd1dull);
+    const ebb_table *t = &m.core.cur;
+    unsigned tags = ebb_match(ebb_group(t, ebb_home(h, t->ngroups)), ebb_tag(h));
+    CHECK(tags != 0);
+    /* Equality is the hook's: another generation of the same key is the same key. */
+    CHECK(lowmap_get(&m, 0x200000005ull) && *lowmap_get(&m, 0x200000005ull) == 1);
+    CHECK(eq_calls > 0);
+    CHECK_EQ_U(lowmap_put(&m, 0x300000005ull, 2), EBB_OK);
+    CHECK_EQ_U(lowmap_count(&m), 1);
+    CHECK(lowmap_get(&m, 6) == NULL);
+    for (uint64_t i = 0; i < 5000; i++) lowmap_put(&m, i << 32 | i, i);
+    CHECK_EQ_U(lowmap_count(&m), 5000);
+    for (uint64_t i = 0; i < 5000; i++) {
+        uint64_t *v = lowmap_get(&m, (i + 7) << 32 | i);
+        CHECK(v && *v == i);
+    }
+    CHECK_EQ_U(lowmap_check(&m), 0);
+    for (uint64_t i = 0; i < 5000; i += 2) CHECK(lowmap_delete(&m, 0xffull << 32 | i));
+    CHECK_EQ_U(lowmap_count(&m), 2500);
+    CHECK_EQ_U(lowmap_check(&m), 0);
+    lowmap_destroy(&m);
+}
+
+/* A struct key with padding: the default byte comparison would be wrong, the hooks are right. */
+typedef struct point {
+    int32_t x;
+    int16_t y; /* then 2 bytes of padding */
+} point;
+
+static uint64_t point_hash(point p) { return (uint64_t)(uint32_t)p.x << 16 ^ (uint16_t)p.y; }
+static bool point_eq(point a, point b) { return a.x == b.x && a.y == b.y; }
+
+#define EBB_NAME     pointmap
+#define EBB_KEY      point
+#define EBB_VAL      uint32_t
+#define EBB_HASH(k)  point_hash(k)
+#define EBB_EQ(a, b) point_eq((a), (b))
+#include "ebb/map.h"
+
+static point point_at(int x, int y, rng *g) {
+    point p;
+    uint64_t junk = rng_next(g);
+    memcpy(&p, &junk, sizeof p); /* padding holds whatever */
+    p.x = x - 50;
+    p.y = (int16_t)(y - 50);
+    return p;
+}
+
+static void test_struct_key(void) {
+    _Static_assert(sizeof(point) == 8, "point has padding");
+    enum { W = 100 };
+    static uint32_t val[W][W]; /* 0: absent */
+    memset(val, 0, sizeof val);
+    pointmap m;
+    pointmap_init(&m);
+    rng g = {4};
+    size_t count = 0;
+    bool ok = true;
+    for (unsigned long op = 0; ok && op < test_scaled(60000); op++) {
+        int x = (int)rng_below(&g, W), y = (int)rng_below(&g, W);
+        point p = point_at(x, y, &g);
+        unsigned dice = (unsigned)rng_below(&g, 10);
+        if (dice < ((op / 6000) % 2 ? 3u : 6u)) {
+            uint32_t v = (uint32_t)op + 1;
+            ok = pointmap_put(&m, p, v) == (val[x][y] ? EBB_OK : EBB_INSERTED);
+            count += !val[x][y];
+            val[x][y] = v;
+        } else if (dice < 8) {
+            ok = pointmap_delete(&m, p) == (val[x][y] != 0);
+            count -= val[x][y] != 0;
+            val[x][y] = 0;
+        } else {
+            uint32_t *v = pointmap_get(&m, p);
+            ok = v ? *v == val[x][y] : val[x][y] == 0;
+        }
+        ok = ok && pointmap_count(&m) == count;
+    }
+    CHECK(ok);
+    CHECK_EQ_U(pointmap_check(&m), 0);
+    for (int x = 0; x < W; x++)
+        for (int y = 0; y < W; y++) {
+            uint32_t *v = pointmap_get(&m, point_at(x, y, &g));
+            CHECK(v ? *v == val[x][y] : val[x][y] == 0);
+        }
+    pointmap_destroy(&m);
+}
+
+/* ---- The library's map and a template map agree ------------------------------------------- */
+
+static void test_library_map_matches_template(void) {
+    ebb_u64map a;
+    umap b;
+    ebb_u64map_init(&a);
+    umap_init(&b);
+    rng g = {5};
+    bool ok = true;
+    for (unsigned long op = 0; ok && op < test_scaled(200000); op++) {
+        uint64_t k = key_of(rng_below(&g, 20000)), v = rng_next(&g);
+        unsigned dice = (unsigned)rng_below(&g, 10);
+        if (dice < ((op / 30000) % 2 ? 3u : 6u)) {
+            ok = ebb_u64map_put(&a, k, v) == umap_put(&b, k, v);
+        } else if (dice < 8) {
+            ok = ebb_u64map_delete(&a, k) == umap_delete(&b, k);
+        } else {
+            uint64_t *x = ebb_u64map_get(&a, k), *y = umap_get(&b, k);
+            ok = (x == NULL) == (y == NULL) && (!x || *x == *y);
+        }
+    }
+    CHECK(ok);
+    CHECK_EQ_U(ebb_u64map_count(&a), umap_count(&b));
+    CHECK_EQ_U(ebb_u64map_check(&a), 0);
+    for (ebb_u64map_iter it = ebb_u64map_begin(&a); !ebb_u64map_iter_done(&it);
+         ebb_u64map_next(&it)) {
+        uint64_t *v = umap_get(&b, *it.key);
+        CHECK(v && *v == *it.val);
+    }
+    for (umap_iter it = umap_begin(&b); !umap_iter_done(&it); umap_next(&it)) {
+        uint64_t *v = ebb_u64map_get(&a, *it.key);
+        CHECK(v && *v == *it.val);
+    }
+    ebb_u64map_destroy(&a);
+    umap_destroy(&b);
+}
+
+/* ---- Statistics output, status strings, seeds --------------------------------------------- */
+
+static bool balanced(const char *s) {
+    int curly = 0, square = 0;
+    bool in_string = false;
+    for (; *s; s++) {
+        if (*s == '"') in_string = !in_string;
+        if (in_string) continue;
+        curly += (*s == '{') - (*s == '}');
+        square += (*s == '[') - (*s == ']');
+        if (curly < 0 || square < 0) return false;
+    }
+    return curly == 0 && square == 0 && !in_string;
+}
+
+static void test_stats_output(void) {
+    umap m;
+    umap_init(&m);
+    CHECK(fill(&m, 0, 1234));
+    ebb_stats st = stats_of(&m);
+    CHECK_EQ_U(st.entries, 1234);
+    char buf[2048];
+    int n = ebb_stats_json(&st, buf, sizeof buf);
+    CHECK(n > 0 && (size_t)n < sizeof buf);
+    CHECK_EQ_U(strlen(buf), (size_t)n);
+    CHECK(buf[0] == '{' && buf[n - 1] == '}');
+    CHECK(balanced(buf));
+    const char *e = strstr(buf, "\"entries\":");
+    CHECK(e != NULL);
+    char *end;
+    CHECK_EQ_U(strtoull(e + strlen("\"entries\":"), &end, 10), 1234);
+    CHECK(*end == ',' || *end == '}');
+    CHECK(strstr(buf, "\"probe_hist\":[") != NULL);
+    /* Truncation: still a terminated string, and the full length is reported. */
+    char small[16];
+    CHECK_EQ_U(ebb_stats_json(&st, small, sizeof small), (size_t)n);
+    CHECK_EQ_U(strlen(small), sizeof small - 1);
+    CHECK(memcmp(small, buf, sizeof small - 1) == 0);
+    CHECK_EQ_U(ebb_stats_json(&st, NULL, 0), (size_t)n);
+
+    n = ebb_stats_text(&st, buf, sizeof buf);
+    CHECK(n > 0 && (size_t)n < sizeof buf);
+    CHECK_EQ_U(strlen(buf), (size_t)n);
+    e = strstr(buf, "entries");
+    CHECK(e != NULL);
+    e += strlen("entries");
+    while (*e == ' ') e++;
+    CHECK_EQ_U(strtoull(e, NULL, 10), 1234);
+    CHECK_EQ_U(ebb_stats_text(&st, NULL, 0), (size_t)n);
+
+    /* An empty map's statistics print too. */
+    umap_clear(&m);
+    st = stats_of(&m);
+    n = ebb_stats_json(&st, buf, sizeof buf);
+    CHECK(n > 0 && balanced(buf) && strstr(buf, "\"entries\":0,") != NULL);
+    umap_destroy(&m);
+}
+
+static void test_strerror(void) {
+    const int codes[] = {EBB_OK, EBB_INSERTED, EBB_ENOMEM, EBB_EINVAL};
+    const char *unknown = ebb_strerror(12345);
+    CHECK(unknown != NULL && unknown[0] != '\0');
+    for (size_t i = 0; i < 4; i++) {
+        const char *s = ebb_strerror(codes[i]);
+        CHECK(s != NULL && s[0] != '\0');
+        CHECK(strcmp(s, unknown) != 0);
+        for (size_t j = 0; j < i; j++) CHECK(strcmp(s, ebb_strerror(codes[j])) != 0);
+    }
+    CHECK(strstr(ebb_strerror(EBB_ENOMEM), "memory") != NULL);
+}
+
+static void test_seeds(void) {
+    /* A fixed seed makes the layout reproducible: same operations, same iteration order. */
+    umap a = fixed_map(0x1234), b = fixed_map(0x1234), c = fixed_map(0x4321);
+    umap *maps[] = {&a, &b, &c};
+    for (int j = 0; j < 3; j++) {
+        CHECK(fill(maps[j], 0, 3000));
+        for (size_t i = 0; i < 3000; i += 7) umap_delete(maps[j], key_of(i));
+    }
+    CHECK_EQ_U(a.core.seed, 0x1234);
+    umap_iter x = umap_begin(&a), y = umap_begin(&b), z = umap_begin(&c);
+    size_t same_as_c = 0, n = 0;
+    for (; !umap_iter_done(&x); umap_next(&x), umap_next(&y), umap_next(&z), n++) {
+        CHECK(!umap_iter_done(&y) && !umap_iter_done(&z));
+        CHECK_EQ_U(*x.key, *y.key);
+        same_as_c += *x.key == *z.key;
+    }
+    CHECK(umap_iter_done(&y) && umap_iter_done(&z));
+    CHECK(same_as_c < n / 10); /* another seed, another order */
+    for (int j = 0; j < 3; j++) umap_destroy(maps[j]);
+
+    /* Default maps draw different seeds. */
+    umap d, e;
+    umap_init(&d);
+    umap_init(&e);
+    CHECK(d.core.seed != e.core.seed);
+    ebb_u64map f;
+    ebb_u64map_init(&f);
+    CHECK(f.core.seed != d.core.seed && f.core.seed != e.core.seed);
+    umap_destroy(&d);
+    umap_destroy(&e);
+    ebb_u64map_destroy(&f);
+}
+
+/* ---- Adversarial: every key collides ------------------------------------------------------ */
+
+/* A constant hash: one home group, one tag, one probe chain holding every entry. Its home sits
+ * at 0.62 of the table, so the chain wraps, and in a retiring table it straddles the migrated
+ * prefix (probes start at max(home, skip) and wrap to skip). */
+#define EBB_NAME              collide
+#define EBB_KEY               uint64_t
+#define EBB_VAL               uint64_t
+#define EBB_HASH_SEEDED(k, s) ((void)(k), (void)(s), 0x9e3779b97f4a7c15ull)
+#include "ebb/map.h"
+
+static bool collide_all_found(const collide *m, size_t from, size_t to) {
+    for (size_t i = from; i < to; i++) {
+        const uint64_t *v = collide_get(m, key_of(i));
+        if (!v || *v != i) return false;
+    }
+    return true;
+}
+
+static void test_adversarial_constant_hash(void) {
+    /* A retiring table releases its pages in 64 KiB steps, which needs tables of 1024 groups
+     * and more: 14,000 keys. Scaled-down runs (sanitizers) check the rest. */
+    size_t n = test_scaled(20000);
+    collide m;
+    collide_init(&m);
+    unsigned resizes_checked = 0, with_released_pages = 0;
+    uint64_t resize_seen = 0; /* grows + shrinks of the last resize checked */
+    bool ok = true;
+    /* Called after each operation: once per resize, midway through, look every key up. */
+    #define COLLIDE_DURING_RESIZE(lo, hi)                                                          \
+        do {                                                                                       \
+            ebb_stats st_;                                                                         \
+            collide_stats(&m, &st_);                                                               \
+            const ebb_table *old_ = &m.core.old;                                                   \
+            if (st_.migrating > 0 && st_.grows + st_.shrinks != resize_seen &&                     \
+                old_->skip * 2 >= old_->ngroups) {                                                 \
+                resize_seen = st_.grows + st_.shrinks;                                             \
+                resizes_checked++;                                                                 \
+                with_released_pages += ebb_head(old_)->released > 0;                               \
+                ok = ok && collide_all_found(&m, (lo), (hi)) && collide_check(&m) == 0;            \
+            }                                                                                      \
+        } while (0)
+
+    for (size_t i = 0; ok && i < n; i++) {
+        ok = collide_put(&m, key_of(i), i) == EBB_INSERTED;
+        COLLIDE_DURING_RESIZE(0, i + 1);
+    }
+    CHECK(ok);
+    CHECK_EQ_U(collide_count(&m), n);
+    CHECK(collide_all_found(&m, 0, n));
+    CHECK_EQ_U(collide_check(&m), 0);
+    ebb_stats st;
+    collide_stats(&m, &st);
+    CHECK_EQ_U(st.longest_probe, EBB_PROBE_BUCKETS - 1);
+    CHECK(st.saturated > 0);
+    CHECK(collide_get(&m, key_of(n)) == NULL);
+
+    /* Down to 100 (shrinking through every size), then back up. */
+    for (size_t i = n; ok && i > 100; i--) {
+        ok = collide_delete(&m, key_of(i - 1));
+        COLLIDE_DURING_RESIZE(0, i - 1);
+    }
+    CHECK(ok);
+    CHECK_EQ_U(collide_count(&m), 100);
+    CHECK(collide_all_found(&m, 0, 100));
+    CHECK_EQ_U(collide_check(&m), 0);
+    collide_stats(&m, &st);
+    CHECK(st.shrinks > 0);
+    for (size_t i = 100; ok && i < n; i++) {
+        ok = collide_put(&m, key_of(i), i) == EBB_INSERTED;
+        COLLIDE_DURING_RESIZE(0, i + 1);
+    }
+    CHECK(ok);
+    CHECK(collide_all_found(&m, 0, n));
+    CHECK_EQ_U(collide_check(&m), 0);
+    #undef COLLIDE_DURING_RESIZE
+    fprintf(stderr, "  constant hash, %zu keys: %u resizes checked midway, %u with pages released\n",
+            n, resizes_checked, with_released_pages);
+    CHECK(resizes_checked >= 5);
+    if (n >= 14000) CHECK(with_released_pages >= 2);
+    collide_destroy(&m);
+}
+
+int main(void) {
+    RUN(test_empty_map);
+    RUN(test_put_return_codes);
+    RUN(test_get_or_insert);
+    RUN(test_take);
+    RUN(test_count);
+    RUN(test_reserve);
+    RUN(test_shrink_to_fit);
+    RUN(test_clear_and_reuse);
+    RUN(test_iterate_during_resize);
+    RUN(test_iter_delete_everything);
+    RUN(test_big_values);
+    RUN(test_u32_keys);
+    RUN(test_seeded_hash_and_eq_hooks);
+    RUN(test_struct_key);
+    RUN(test_library_map_matches_template);
+    RUN(test_stats_output);
+    RUN(test_strerror);
+    RUN(test_seeds);
+    RUN(test_adversarial_constant_hash);
+    return check_summary();
+}
