@@ -1,0 +1,300 @@
+/* Patterned keys and weak hashes. Keys that real programs use — millisecond timestamps,
+ * multiples of 1024, sequential ids, paths with a long common prefix — hashed by a weak user
+ * hash (identity on integers, FNV-1a folded to 32 bits on strings) that ebb post-mixes with the
+ * map's seed. Each key set must give a table as good as random keys of the same size: groups
+ * visited per hit (mean_probe + 1), groups visited per miss (walked on the table's control
+ * bytes for a sample of absent keys of the same pattern), and the longest probe, within 2x.
+ * Then churn at a steady size must not rot the table: after a million fresh-key insert/delete
+ * pairs, probes and bytes stay within 1.25x of a freshly built map holding the same entries. */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "testutil.h"
+
+#define EBB_NAME    weakmap
+#define EBB_KEY     uint64_t
+#define EBB_VAL     uint64_t
+#define EBB_HASH(k) (k)
+#include "ebb/map.h"
+
+/* Strings with ebb's own string hash. */
+#define EBB_NAME strmap_default
+#define EBB_KEY  const char *
+#define EBB_VAL  uint64_t
+#define EBB_CSTR_KEY
+#include "ebb/map.h"
+
+/* Strings with a weak 32-bit hash. */
+static uint32_t fnv1a32(const char *s) {
+    uint32_t h = 2166136261u;
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+#define EBB_NAME     strmap_fnv
+#define EBB_KEY      const char *
+#define EBB_VAL      uint64_t
+#define EBB_HASH(k)  fnv1a32(k)
+#define EBB_EQ(a, b) (strcmp((a), (b)) == 0)
+#include "ebb/map.h"
+
+/* ---- What a table looks like ---------------------------------------------------------------- */
+
+typedef struct shape {
+    double hit;       /* groups visited per hit: mean_probe + 1 */
+    double miss;      /* groups visited per miss */
+    unsigned longest; /* longest probe bucket */
+    size_t bytes;
+} shape;
+
+/* Groups a lookup of an absent key with hash h visits: from its first group on, as long as
+ * the overflow count says entries lie beyond (ebb/table.h). */
+static size_t miss_groups(const ebb_table *t, uint64_t h) {
+    size_t g = ebb_probe_start(t, h), visited = 1;
+    while (ebb_group(t, g)[EBB_OVERFLOW] != 0 && visited < t->ngroups) {
+        g = ebb_probe_next(t, g);
+        visited++;
+    }
+    return visited;
+}
+
+static shape shape_of(const ebb_stats *st, const ebb_core *c, const uint64_t *absent, size_t n) {
+    double sum = 0;
+    for (size_t i = 0; i < n; i++) sum += (double)miss_groups(&c->cur, absent[i]);
+    return (shape){st->mean_probe + 1, sum / (double)n, st->longest_probe, st->bytes};
+}
+
+/* Per map type: finish any resize under way (lookups then see one table), then measure. A
+ * put and delete of a key absent from the map each advance the migration. */
+#define DEFINE_MEASURE(M, KEY)                                                                     \
+    static void M##_settle(M *m, KEY spare) {                                                      \
+        ebb_stats st;                                                                              \
+        for (M##_stats(m, &st); st.migrating; M##_stats(m, &st)) {                                 \
+            M##_put(m, spare, 0);                                                                  \
+            M##_delete(m, spare);                                                                  \
+        }                                                                                          \
+    }                                                                                              \
+    static shape M##_measure(M *m, KEY spare, KEY const *absent, size_t n, uint64_t *hashes) {     \
+        M##_settle(m, spare);                                                                      \
+        for (size_t i = 0; i < n; i++) hashes[i] = M##__hash(absent[i], m->core.seed);             \
+        ebb_stats st;                                                                              \
+        M##_stats(m, &st);                                                                         \
+        return shape_of(&st, &m->core, hashes, n);                                                 \
+    }
+
+DEFINE_MEASURE(weakmap, uint64_t)
+DEFINE_MEASURE(strmap_default, const char *)
+DEFINE_MEASURE(strmap_fnv, const char *)
+
+#define SAMPLE 20000 /* absent keys looked up per measurement */
+
+/* ---- Key sets ------------------------------------------------------------------------------- */
+
+enum pattern { RANDOM, MS_CONSECUTIVE, MS_JITTER, MULT_1024, SEQUENTIAL, NPATTERNS };
+static const char *const pattern_name[] = {"random", "ms timestamps", "ms timestamps+jitter",
+                                           "multiples of 1024", "sequential ids"};
+
+#define EPOCH_MS 1700000000000ull
+
+/* Key i of a pattern; i >= n gives keys of the same pattern absent from a map of n. */
+static uint64_t pattern_key(enum pattern p, uint64_t i, rng *g) {
+    switch (p) {
+    case RANDOM: return scramble(i, 0xfeed);
+    case MS_CONSECUTIVE: return EPOCH_MS + i;
+    case MS_JITTER: return EPOCH_MS + i * 10 + rng_below(g, 10); /* distinct: one per 10 ms */
+    case MULT_1024: return i << 10;
+    default: return i + 1;
+    }
+}
+
+static shape u64_shape(enum pattern p, size_t n, uint64_t *absent, uint64_t *hashes) {
+    rng g = {(uint64_t)p + 1};
+    weakmap m;
+    weakmap_init(&m);
+    for (size_t i = 0; i < n; i++) weakmap_put(&m, pattern_key(p, i, &g), i);
+    for (size_t i = 0; i < SAMPLE; i++) absent[i] = pattern_key(p, n + i, &g);
+    shape s = weakmap_measure(&m, ~(uint64_t)1, absent, SAMPLE, hashes);
+    if (weakmap_count(&m) != n) s.hit = 1e9; /* keys of a pattern must be distinct */
+    weakmap_destroy(&m);
+    return s;
+}
+
+#define PATH_LEN 40
+static void path_key(char *buf, size_t i) {
+    snprintf(buf, PATH_LEN, "/api/v1/users/session/%07u", (unsigned)i);
+}
+
+static bool within(double x, double reference, double factor) { return x <= reference * factor; }
+
+static void report(const char *name, size_t n, shape s, shape r) {
+    fprintf(stderr, "  %-24s n=%-8zu hit %.3f (%.2fx)  miss %.3f (%.2fx)  longest %u (random %u)\n",
+            name, n, s.hit, s.hit / r.hit, s.miss, s.miss / r.miss, s.longest, r.longest);
+}
+
+static bool as_good_as_random(shape s, shape r) {
+    return within(s.hit, r.hit, 2) && within(s.miss, r.miss, 2) && s.longest <= 2 * r.longest + 1;
+}
+
+static void patterned_at(size_t n) {
+    uint64_t *absent = malloc(SAMPLE * sizeof *absent), *hashes = malloc(SAMPLE * sizeof *hashes);
+    char *paths = malloc((n + SAMPLE) * PATH_LEN);
+    const char **keys = malloc((n + SAMPLE) * sizeof *keys);
+    bool ok = absent && hashes && paths && keys;
+    shape r = {0, 0, 0, 0};
+    if (ok) r = u64_shape(RANDOM, n, absent, hashes);
+    if (ok) report(pattern_name[RANDOM], n, r, r);
+    for (int p = RANDOM + 1; ok && p < NPATTERNS; p++) {
+        shape s = u64_shape((enum pattern)p, n, absent, hashes);
+        report(pattern_name[p], n, s, r);
+        if (!as_good_as_random(s, r)) ok = false;
+    }
+    if (ok) {
+        for (size_t i = 0; i < n + SAMPLE; i++) {
+            keys[i] = paths + i * PATH_LEN;
+            path_key(paths + i * PATH_LEN, i);
+        }
+        strmap_default d;
+        strmap_default_init(&d);
+        for (size_t i = 0; i < n; i++) strmap_default_put(&d, keys[i], i);
+        shape s = strmap_default_measure(&d, "-", keys + n, SAMPLE, hashes);
+        ok = strmap_default_count(&d) == n;
+        strmap_default_destroy(&d);
+        report("paths, ebb string hash", n, s, r);
+        ok = ok && as_good_as_random(s, r);
+    }
+    if (ok) {
+        strmap_fnv f;
+        strmap_fnv_init(&f);
+        for (size_t i = 0; i < n; i++) strmap_fnv_put(&f, keys[i], i);
+        shape s = strmap_fnv_measure(&f, "-", keys + n, SAMPLE, hashes);
+        ok = strmap_fnv_count(&f) == n;
+        strmap_fnv_destroy(&f);
+        report("paths, FNV-1a 32 bits", n, s, r);
+        ok = ok && as_good_as_random(s, r);
+    }
+    free(absent);
+    free(hashes);
+    free(paths);
+    free(keys);
+    CHECK(ok);
+}
+
+static void test_patterned_100k(void) { patterned_at(test_scaled(100000)); }
+static void test_patterned_1m(void) { patterned_at(test_scaled(1000000)); }
+
+/* ---- Churn at a steady size ----------------------------------------------------------------- */
+
+/* A fresh map with the entries of m, measured the same way. */
+static shape fresh_copy_shape(weakmap *m, const uint64_t *absent, uint64_t *hashes) {
+    weakmap f;
+    weakmap_init(&f);
+    for (weakmap_iter it = weakmap_begin(m); !weakmap_iter_done(&it); weakmap_next(&it))
+        weakmap_put(&f, *it.key, *it.val);
+    shape s = weakmap_measure(&f, ~(uint64_t)1, absent, SAMPLE, hashes);
+    weakmap_destroy(&f);
+    return s;
+}
+
+/* Churned and fresh shapes of both workloads, measured once and checked by two tests. */
+static struct churn_result {
+    const char *name;
+    shape churned, fresh;
+    bool ran;
+} churn_results[2] = {{"random keys", {0, 0, 0, 0}, {0, 0, 0, 0}, false},
+                      {"sliding timestamps", {0, 0, 0, 0}, {0, 0, 0, 0}, false}};
+
+static void churn_report(const struct churn_result *r) {
+    fprintf(stderr,
+            "  churn, %-20s hit %.3f vs fresh %.3f (%.2fx)  miss %.3f vs %.3f (%.2fx)  bytes %zu vs "
+            "%zu (%.2fx)\n",
+            r->name, r->churned.hit, r->fresh.hit, r->churned.hit / r->fresh.hit, r->churned.miss,
+            r->fresh.miss, r->churned.miss / r->fresh.miss, r->churned.bytes, r->fresh.bytes,
+            (double)r->churned.bytes / (double)r->fresh.bytes);
+}
+
+/* Steady size n, `pairs` fresh-key insert/delete pairs: random keys (delete a random live one),
+ * then a sliding window of timestamps under the weak hash (delete the oldest). */
+static bool run_churn(void) {
+    size_t n = test_scaled(100000);
+    unsigned long pairs = test_scaled(1000000);
+    uint64_t *live = malloc(n * sizeof *live), *absent = malloc(SAMPLE * sizeof *absent),
+             *hashes = malloc(SAMPLE * sizeof *hashes);
+    rng g = {99};
+    bool ok = live && absent && hashes;
+
+    weakmap m;
+    weakmap_init(&m);
+    uint64_t next = 0;
+    for (size_t i = 0; ok && i < n; i++) weakmap_put(&m, live[i] = scramble(next++, 7), 0);
+    for (unsigned long j = 0; ok && j < pairs; j++) {
+        ok = weakmap_put(&m, scramble(next++, 7), j) == EBB_INSERTED;
+        size_t victim = rng_below(&g, n);
+        ok = ok && weakmap_delete(&m, live[victim]);
+        live[victim] = scramble(next - 1, 7);
+    }
+    for (size_t i = 0; ok && i < SAMPLE; i++) absent[i] = scramble(next + i, 7);
+    if (ok) {
+        churn_results[0].churned = weakmap_measure(&m, ~(uint64_t)1, absent, SAMPLE, hashes);
+        ok = weakmap_count(&m) == n && weakmap_check(&m) == 0;
+    }
+    if (ok) {
+        churn_results[0].fresh = fresh_copy_shape(&m, absent, hashes);
+        churn_results[0].ran = true;
+        churn_report(&churn_results[0]);
+    }
+    weakmap_destroy(&m);
+
+    weakmap_init(&m);
+    for (size_t i = 0; ok && i < n; i++) weakmap_put(&m, EPOCH_MS + i, 0);
+    for (unsigned long j = 0; ok && j < pairs; j++) {
+        ok = weakmap_put(&m, EPOCH_MS + n + j, j) == EBB_INSERTED;
+        ok = ok && weakmap_delete(&m, EPOCH_MS + j);
+    }
+    for (size_t i = 0; ok && i < SAMPLE; i++) absent[i] = EPOCH_MS + n + pairs + i;
+    if (ok) {
+        churn_results[1].churned = weakmap_measure(&m, ~(uint64_t)1, absent, SAMPLE, hashes);
+        ok = weakmap_count(&m) == n && weakmap_check(&m) == 0;
+    }
+    if (ok) {
+        churn_results[1].fresh = fresh_copy_shape(&m, absent, hashes);
+        churn_results[1].ran = true;
+        churn_report(&churn_results[1]);
+    }
+    weakmap_destroy(&m);
+    free(live);
+    free(absent);
+    free(hashes);
+    return ok;
+}
+
+/* No rot in what a hit costs nor in memory: within 1.25x of a fresh map. */
+static void test_churn_hits_and_bytes(void) {
+    CHECK(run_churn());
+    for (int i = 0; i < 2; i++) {
+        const struct churn_result *r = &churn_results[i];
+        CHECK(r->ran);
+        CHECK(within(r->churned.hit, r->fresh.hit, 1.25));
+        CHECK(within((double)r->churned.bytes, (double)r->fresh.bytes, 1.25));
+    }
+}
+
+/* Nor in what a miss costs: the overflow counts of a churned table describe paths no longer
+ * than a fresh table's. */
+static void test_churn_misses(void) {
+    for (int i = 0; i < 2; i++) {
+        const struct churn_result *r = &churn_results[i];
+        CHECK(r->ran);
+        CHECK(within(r->churned.miss, r->fresh.miss, 1.25));
+    }
+}
+
+int main(void) {
+    RUN(test_patterned_100k);
+    RUN(test_patterned_1m);
+    RUN(test_churn_hits_and_bytes);
+    RUN(test_churn_misses);
+    return check_summary();
+}
