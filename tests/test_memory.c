@@ -1,0 +1,228 @@
+/* Memory as the process sees it: resident set size (RSS, /proc/self/statm) and the map's own
+ * accounting. A map's memory follows its contents: after most entries leave, the process holds
+ * about what a fresh map of the survivors would; after clear, nothing; under churn at a steady
+ * size, no creep. And no single operation does more than a bounded share of a resize.
+ *
+ * RSS is measured as growth over a baseline taken just before each map is built, with every
+ * other buffer of the test allocated and touched beforehand. Under AddressSanitizer RSS also
+ * counts shadow memory and quarantined blocks, so the RSS checks only run in the optimised
+ * build (and under other allocators: tests/memory_allocators.sh); the map's own figures
+ * (stats.bytes, stats.moved) are checked in every build. */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "testutil.h"
+
+#define EBB_NAME umap
+#define EBB_KEY  uint64_t
+#define EBB_VAL  uint64_t
+#include "ebb/map.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+#ifndef UNDER_ASAN
+#define UNDER_ASAN 0
+#endif
+
+#define MB (1024.0 * 1024.0)
+/* Keys are a bijection of i + 1, so the image of 0 is never one of them. */
+static uint64_t key_of(size_t i) { return scramble(i + 1, 0xa11ce); }
+#define SPARE_KEY scramble(0, 0xa11ce)
+
+static ebb_stats stats_of(const umap *m) {
+    ebb_stats st;
+    umap_stats(m, &st);
+    return st;
+}
+
+/* Finish a resize under way: a put and a delete of an absent key each advance it. */
+static void settle(umap *m) {
+    while (stats_of(m).migrating) {
+        umap_put(m, SPARE_KEY, 0);
+        umap_delete(m, SPARE_KEY);
+    }
+}
+
+static size_t rss_since(size_t base) {
+    size_t now = rss_bytes();
+    return now > base ? now - base : 0;
+}
+
+/* Table bytes for n 16-byte entries: ebb holds at most this many times n * 16 once a shrink has
+ * done its work. The first shrink after a growth comes at 3/8 of the limit, which is 7/8 of the
+ * slots, and each slot costs 16 + 16/15 bytes with its control byte: 1 / (3/8 * 7/8) * 16/15. */
+#define SPARSE_FACTOR 3.26
+
+static bool bytes_follow_entries(const ebb_stats *st) {
+    double need = (double)st->entries * 16;
+    return (double)st->bytes <= need * SPARSE_FACTOR + 4096;
+}
+
+/* (a), (b), (c): insert N, delete 90% at random; the survivors' RSS compared with a fresh map of
+ * them; clear returns everything; stats.bytes follows the entries all the way down. */
+static void test_delete_most_then_fresh(void) {
+    size_t n = test_scaled(2000000), keep = n / 10;
+    uint64_t *keys = malloc(n * sizeof *keys);
+    CHECK(keys);
+    rng g = {2024};
+    for (size_t i = 0; i < n; i++) keys[i] = key_of(i);
+    for (size_t i = n - 1; i > 0; i--) { /* shuffle: the first n - keep are deleted */
+        size_t j = rng_below(&g, i + 1);
+        uint64_t t = keys[i];
+        keys[i] = keys[j];
+        keys[j] = t;
+    }
+    bool ok = true;
+
+    size_t base = rss_bytes();
+    umap m;
+    umap_init(&m);
+    for (size_t i = 0; ok && i < n; i++) ok = umap_put(&m, keys[i], i) == EBB_INSERTED;
+    size_t rss_full = rss_since(base);
+    for (size_t i = 0; ok && i < n - keep; i++) {
+        ok = umap_delete(&m, keys[i]);
+        if (ok && (i + 1) % (n / 10) == 0) { /* at every tenth: bytes follow the entries */
+            settle(&m);
+            ebb_stats st = stats_of(&m);
+            if (!bytes_follow_entries(&st)) {
+                fprintf(stderr, "  %zu entries hold %zu bytes\n", st.entries, st.bytes);
+                ok = false;
+            }
+        }
+    }
+    CHECK(ok);
+    settle(&m);
+    size_t rss_after = rss_since(base);
+    ebb_stats st = stats_of(&m);
+    CHECK_EQ_U(st.entries, keep);
+    CHECK(bytes_follow_entries(&st));
+    umap_clear(&m);
+    size_t rss_cleared = rss_since(base);
+    umap_destroy(&m);
+
+    base = rss_bytes();
+    umap_init(&m);
+    for (size_t i = n - keep; ok && i < n; i++) ok = umap_put(&m, keys[i], i) == EBB_INSERTED;
+    settle(&m);
+    size_t rss_fresh = rss_since(base);
+    ebb_stats fresh = stats_of(&m);
+    /* The fresh map's table, shrunk to fit: the map's own floor. */
+    CHECK_EQ_U(umap_shrink_to_fit(&m), EBB_OK);
+    ebb_stats fit = stats_of(&m);
+    umap_destroy(&m);
+    free(keys);
+
+    double ratio = (double)rss_after / (double)(rss_fresh ? rss_fresh : 1);
+    fprintf(stderr,
+            "  %zu inserted: RSS +%.1f MB; 90%% deleted: +%.2f MB (table %.2f MB); fresh map of "
+            "the %zu survivors: +%.2f MB (table %.2f MB); ratio %.2f; after clear: +%.2f MB\n",
+            n, rss_full / MB, rss_after / MB, st.bytes / MB, keep, rss_fresh / MB,
+            fresh.bytes / MB, ratio, rss_cleared / MB);
+    fprintf(stderr, "  survivors' table %.2fx entries*16; after shrink_to_fit %.2fx\n",
+            (double)st.bytes / (double)(keep * 16), (double)fit.bytes / (double)(keep * 16));
+    CHECK(ok);
+    CHECK(st.bytes <= fresh.bytes * 13 / 10); /* the map's own view of (a) */
+    CHECK((double)fit.bytes <= (double)keep * 16 * 1.25 + 512);
+    if (UNDER_ASAN) return;
+    CHECK(rss_full > n * 16);                        /* the measurement sees the table */
+    CHECK(ratio <= 1.3);                             /* (a) */
+    CHECK((double)rss_cleared <= 1.0 * MB);          /* (b) */
+}
+
+/* (d) No operation moves more than a bounded number of entries: growing to N, then deleting
+ * everything, track stats.moved around each insert and delete. The bounds are those of the
+ * design (src/table.c): a growth step stops once it has moved 24 entries, after finishing the
+ * group it is in (up to 14 more); a shrink step, driven by deletes, moves up to 256 + 14. */
+#define MAX_MOVED_GROWING   38
+#define MAX_MOVED_SHRINKING 270
+
+static void test_bounded_moves(void) {
+    size_t n = test_scaled(1000000);
+    umap m;
+    umap_init(&m);
+    uint64_t max_insert = 0, max_delete = 0, before = 0;
+    bool ok = true;
+    for (size_t i = 0; ok && i < n; i++) {
+        ok = umap_put(&m, key_of(i), i) == EBB_INSERTED;
+        uint64_t after = stats_of(&m).moved;
+        if (after - before > max_insert) max_insert = after - before;
+        before = after;
+    }
+    ebb_stats st = stats_of(&m);
+    uint64_t grown = st.moved, grows = st.grows;
+    for (size_t i = 0; ok && i < n; i++) {
+        ok = umap_delete(&m, key_of(i));
+        uint64_t after = stats_of(&m).moved;
+        if (after - before > max_delete) max_delete = after - before;
+        before = after;
+    }
+    st = stats_of(&m);
+    umap_destroy(&m);
+    fprintf(stderr,
+            "  growing to %zu: %llu grows moved %llu entries, at most %llu in one insert; "
+            "deleting all: %llu shrinks moved %llu, at most %llu in one delete\n",
+            n, (unsigned long long)grows, (unsigned long long)grown,
+            (unsigned long long)max_insert, (unsigned long long)st.shrinks,
+            (unsigned long long)(st.moved - grown), (unsigned long long)max_delete);
+    CHECK(ok);
+    CHECK(grown >= n / 2);     /* the counter counts: resizes did move entries */
+    CHECK(st.moved > grown);   /* and so did the shrinks */
+    CHECK(max_insert <= MAX_MOVED_GROWING);
+    CHECK(max_delete <= MAX_MOVED_SHRINKING);
+}
+
+/* (e) Steady churn at a fixed size does not creep. */
+static void test_churn_rss(void) {
+    size_t n = test_scaled(200000);
+    unsigned long ops = test_scaled(2000000);
+    uint64_t *live = malloc(n * sizeof *live);
+    CHECK(live);
+    memset(live, 0, n * sizeof *live);
+    rng g = {7};
+    bool ok = true;
+    size_t base = rss_bytes();
+    umap m;
+    umap_init(&m);
+    size_t next = 0;
+    for (size_t i = 0; ok && i < n; i++) ok = umap_put(&m, live[i] = key_of(next++), i) == EBB_INSERTED;
+    settle(&m);
+    size_t rss_before = rss_since(base);
+    ebb_stats st0 = stats_of(&m);
+    for (unsigned long j = 0; ok && j < ops / 2; j++) { /* one insert and one delete */
+        ok = umap_put(&m, key_of(next++), j) == EBB_INSERTED;
+        size_t victim = rng_below(&g, n);
+        ok = ok && umap_delete(&m, live[victim]);
+        live[victim] = key_of(next - 1);
+    }
+    settle(&m);
+    size_t rss_after = rss_since(base);
+    ebb_stats st1 = stats_of(&m);
+    umap_destroy(&m);
+    free(live);
+    fprintf(stderr, "  churn at %zu entries, %lu ops: RSS +%.2f MB before, +%.2f MB after (%.3fx); "
+            "table %zu -> %zu bytes\n",
+            n, ops, rss_before / MB, rss_after / MB,
+            (double)rss_after / (double)(rss_before ? rss_before : 1), st0.bytes, st1.bytes);
+    CHECK(ok);
+    CHECK_EQ_U(st1.entries, n);
+    CHECK_EQ_U(st1.bytes, st0.bytes);
+    if (UNDER_ASAN) return;
+    CHECK(rss_before >= st0.bytes / 2);
+    CHECK((double)rss_after <= (double)rss_before * 1.10);
+}
+
+int main(void) {
+    if (UNDER_ASAN) fprintf(stderr, "  AddressSanitizer build: RSS figures printed, not checked\n");
+    RUN(test_delete_most_then_fresh);
+    RUN(test_bounded_moves);
+    RUN(test_churn_rss);
+    return check_summary();
+}
