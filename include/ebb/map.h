@@ -377,6 +377,8 @@ static inline bool EBB_M_(__remove)(EBB_T_ *ebb_map_, EBB_K_ key, EBB_K_ *kout, 
     else
         EBB_DROP_VAL_(e->val);
     ebb_table_erase(t, g, i, h);
+    if (t == &ebb_map_->core.cur && ebb_group(t, g)[EBB_OVERFLOW] && !ebb_map_->core.old.ctrl)
+        ebb_core_repair(&ebb_map_->core, &EBB_M_(__type), g);
     ebb_core_after_delete(&ebb_map_->core, &EBB_M_(__type));
     return true;
 }

@@ -242,6 +242,9 @@ int ebb_core_shrink_to_fit(ebb_core *c, const ebb_type *ty);
 /* Free every table (the caller has dropped the entries) and return to the empty state. */
 void ebb_core_release(ebb_core *c);
 void ebb_core_stats(const ebb_core *c, const ebb_type *ty, ebb_stats *st);
+/* After a delete left a free slot in group g of the current table, whose overflow count says
+ * entries live beyond it: move such entries back towards home, a few groups down the chain. */
+void ebb_core_repair(ebb_core *c, const ebb_type *ty, size_t g);
 /* Verify every structural invariant (tests): 0 when sound, else a negative code. */
 int ebb_core_check(const ebb_core *c, const ebb_type *ty);
 
