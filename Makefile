@@ -117,7 +117,15 @@ uninstall:
 
 bench-boost: all
 	@scripts/deps.sh g++ libboost1.81-dev
-	$(MAKE) -f bench/boost.mk BUILD=$(BUILD)
+	$(MAKE) -f bench/bench.mk bench-boost BUILD=$(BUILD)
+
+# make bench [FULL=1]: ebb next to boost, absl, std, glib, uthash and Go (bench/run.sh); installs
+# the peers' Debian packages first (bench/setup.sh). FULL=1 also publishes docs/benchmarks.md.
+.PHONY: bench
+bench: all
+	@bench/setup.sh
+	$(MAKE) -f bench/bench.mk drivers BUILD=$(BUILD)
+	BUILD=$(BUILD) bench/run.sh $(if $(filter 1,$(FULL)),--full)
 
 format:
 	clang-format -i $(wildcard include/ebb/*.h src/*.c src/*.h tool/*.c tool/*.h tests/*.c tests/*.h \

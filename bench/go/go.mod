@@ -1,0 +1,3 @@
+module ebbbench
+
+go 1.19

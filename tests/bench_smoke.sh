@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# The benchmark suite at tiny sizes (bench/run.sh --smoke), so it cannot rot: builds the drivers
+# of the peers that are installed, runs every workload on each, and checks that the CSVs and the
+# report hold a row per table and workload. Peers whose Debian package is missing are skipped
+# (one "skipped: missing X" line each): `make test` does not install them (bench/setup.sh does).
+set -u
+cd "$(dirname "$0")/.."
+BUILD=${EBB_BUILD:-build}
+for tool in python3 make gcc; do
+    command -v $tool >/dev/null || { echo "skipped: missing $tool"; exit 0; }
+done
+[ -f "$BUILD/libebb.a" ] || { echo "bench_smoke: $BUILD/libebb.a not built" >&2; exit 1; }
+missing=$(bench/setup.sh --check)
+for p in $missing; do echo "skipped: missing $p"; done
+
+make -s -f bench/bench.mk drivers BUILD="$BUILD" || { echo "bench_smoke: drivers failed to build" >&2; exit 1; }
+OUT=$(mktemp -d)
+trap 'rm -rf "$OUT"' EXIT
+tables=""
+for t in ebb boost absl std glib uthash go; do [ -x "$BUILD/bench/drv_$t" ] && tables="$tables $t"; done
+echo "bench_smoke: tables:$tables"
+BENCH_OUT=$OUT BENCH_TABLES="$tables" BUILD=$BUILD bench/run.sh --smoke || {
+    echo "bench_smoke: bench/run.sh failed" >&2; cat "$OUT/results/errors.log" >&2; exit 1; }
+
+R=$OUT/results
+fail=0
+expect() { # file, pattern, what
+    if ! grep -q "$2" "$R/$1"; then echo "bench_smoke: no $3 in $1" >&2; fail=1; fi
+}
+for t in $tables; do
+    for k in u64 str big; do
+        for op in insert lookup_hit lookup_miss replace iterate delete; do
+            expect ops.csv "^ops,$t,$k,20000,$op,1," "$t $k $op"
+        done
+    done
+    allocs=glibc; [ $t = go ] && allocs=go
+    for k in u64 big str strval; do
+        for a in $allocs; do expect grow.csv "^grow,$t,$a,$k,20000," "$t $a $k growth"; done
+        expect grow_ts.csv "^grow_ts,$t,[a-z]*,$k,20000,.*,cleared,0," "$t $k RSS samples"
+    done
+    for ph in insert delete noise; do expect tail.csv "^tail,$t,u64,20000,$ph," "$t tail $ph"; done
+    expect churn.csv "^churn,$t,u64,10000,200000," "$t churn"
+    for k in random timestamp_ms mul1024; do expect pattern.csv "^pattern,$t,$k,20000,insert," "$t pattern $k"; done
+done
+# Every fresh-process reference succeeded and every ratio is a number.
+if awk -F, '$11 <= 0 { bad = 1 } END { exit !bad }' "$R/grow.csv"; then
+    echo "bench_smoke: a reference process failed" >&2; fail=1
+fi
+[ -s "$R/errors.log" ] && { echo "bench_smoke: errors:" >&2; cat "$R/errors.log" >&2; fail=1; }
+report=$OUT/report.md
+for section in "## Summary" "## 1. Operations" "## 2. Growth and retreat" "## 3. Tail latency" \
+    "## 4. Churn" "## 5. Patterned keys" "## 6. The incident"; do
+    grep -qF "$section" "$report" || { echo "bench_smoke: report lacks '$section'" >&2; fail=1; }
+done
+for t in $tables; do
+    case $t in ebb) name=ebb ;; boost) name=boost:: ;; absl) name=absl:: ;; std) name=std:: ;;
+        glib) name="glib GHashTable" ;; uthash) name=uthash ;; go) name="Go map" ;; esac
+    grep -qF "| $name" "$report" || { echo "bench_smoke: report has no row for $t" >&2; fail=1; }
+done
+[ $fail -eq 0 ] && echo "bench_smoke: ok ($(wc -l <"$R/ops.csv") ops rows, report $(wc -l <"$report") lines)"
+exit $fail
