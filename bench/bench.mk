@@ -8,7 +8,7 @@ FLAGS := -O2 -g -Iinclude -Ibench -D_GNU_SOURCE
 CFL   := -std=c11 $(FLAGS) -Wall -Wextra -Wpedantic
 CXXFL := -std=c++20 $(FLAGS) -Wall -Wextra
 LIB   := $(BUILD)/libebb.a
-DEPS  := bench/common.h bench/workload.h $(LIB)
+DEPS  := bench/common.h bench/workload.h $(LIB) $(wildcard include/ebb/*.h)
 have   = $(shell dpkg-query -W -f='$${Status}' $(1) 2>/dev/null | grep -q 'ok installed' && echo y)
 
 DRIVERS := $(B)/drv_ebb

@@ -267,6 +267,7 @@ class Report:
                                  f"{r['t_ins']:.2f}"])
                     if t == "ebb" and rd is not None:
                         self.grow_ebb[(kind, alloc)] = rd
+                        self.grow_n[kind] = n
                         if rd > 1.25:
                             self.losses.append(f"{KINDS[kind]}, {alloc}: RSS after 90% deleted "
                                                f"is {rd:.2f}× a fresh process (target ≤ 1.25×)")
@@ -306,7 +307,7 @@ class Report:
                    "max", "over100"])
         if not rs:
             return
-        n = rs[0]["n"]
+        n = self.tail_n = rs[0]["n"]
         self.w("## 3. Tail latency: every operation timed")
         self.w()
         self.w(f"Every insert growing an empty u64 → u64 map to {nice_n(n)} and every delete "
@@ -499,8 +500,52 @@ class Report:
         s.append("")
         return s
 
+    def headline_md(self):
+        """The few rows README quotes: u64 ns/op ratios, RSS ratios per allocator, tail max."""
+        m = getattr(self, "ops_med", {})
+        mode = self.machine.get("mode", "?")
+        cmd = "make bench FULL=1" if mode == "full" else "make bench"
+        h = [f"`{cmd}` ({self.machine.get('cores', '?')}-core Debian 12 VM, all tables in one "
+             "run; full tables and plots in [docs/benchmarks.md](docs/benchmarks.md)):", ""]
+        h.append("| u64 → u64, ns/op ratio | " + " | ".join(o.replace("_", " ") for o in OPS) + " |")
+        h.append("|---|" + "---|" * len(OPS))
+        for n in sorted({k[1] for k in m if k[0] == "u64"}):
+            for label, pick in [("ebb ÷ boost", lambda ps: ps.get("boost")),
+                                ("ebb ÷ best peer", lambda ps: min(ps.values()) if ps else None)]:
+                cells = []
+                for op in OPS:
+                    e = m.get(("u64", n, op, "ebb"))
+                    ps = {t: v for (k, nn, o, t), v in m.items()
+                          if k == "u64" and nn == n and o == op and t != "ebb"}
+                    b = pick(ps)
+                    cells.append(f"{e / b:.2f}" if e and b else "—")
+                h.append(f"| {nice_n(n)}: {label} | " + " | ".join(cells) + " |")
+        h.append("")
+        allocs = [a for a in ["glibc", "jemalloc", "mimalloc"] if ("u64", a) in self.grow_ebb]
+        if allocs:
+            n = nice_n(self.grow_n.get("u64", 0))
+            h.append(f"| RSS after 90% of {n} u64 deleted ÷ fresh process | " + " | ".join(allocs) + " |")
+            h.append("|---|" + "---|" * len(allocs))
+            h.append("| ebb | " + " | ".join(f"{self.grow_ebb[('u64', a)]:.2f}×" for a in allocs) + " |")
+            cells = []
+            for a in allocs:
+                ps = sorted(self.grow_peer.get(("u64", a), []))
+                cells.append(f"{ps[0][0]:.2f}× ({ps[0][1]}) – {ps[-1][0]:.2f}× ({ps[-1][1]})" if ps else "—")
+            h.append("| peers (best – worst) | " + " | ".join(cells) + " |")
+            h.append("")
+        if self.tail_ebb:
+            mx, noise, p4 = self.tail_ebb
+            worst = max(self.tail_peer.items(), key=lambda x: x[1], default=None)
+            best = min(self.tail_peer.items(), key=lambda x: x[1], default=None)
+            h.append(f"Slowest single insert or delete growing to {nice_n(self.tail_n)} and back: "
+                     f"ebb {fmt(mx)} µs (p99.99 {fmt(p4, 1)} µs), against an empty operation's "
+                     f"{fmt(noise)} µs on the same timer (the machine's floor); peers "
+                     f"{fmt(best[1])} µs ({best[0]}) to {fmt(worst[1])} µs ({worst[0]}).")
+        return "\n".join(h) + "\n"
+
     def build(self):
         self.grow_ebb, self.grow_peer, self.tail_ebb, self.tail_peer = {}, {}, None, {}
+        self.grow_n, self.tail_n = {}, 0
         self.pattern_ebb = None
         self.header()
         head_len = len(self.out)
@@ -525,7 +570,11 @@ class Report:
                   "and value destroy functions; uthash: freed with the entry). RSS includes the "
                   "keys and values: the map can return its own table's pages, but the values "
                   "are the allocator's to give back.")
-        self.out[head_len:head_len] = self.summary()
+        head = self.headline_md()
+        with open(os.path.join(self.base, "headline.md"), "w") as f:
+            f.write(head)
+        self.out[head_len:head_len] = self.summary() + ["### Headline rows (README)", ""] + \
+            head.splitlines() + [""]
         path = self.out_path
         with open(path, "w") as f:
             f.write("\n".join(self.out).rstrip() + "\n")

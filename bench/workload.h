@@ -23,6 +23,7 @@
  *                          then the same timer around an empty operation: the noise floor
  *   churn N OPS            N live keys; OPS more inserts of fresh keys, each followed by the
  *                          delete of the oldest; throughput and RSS sampled along the way
+ *   keys N                 the first key sets, to check that Go computes the same
  *   pattern N REPS SECS    identity hash: random keys, millisecond timestamps, multiples of 1024;
  *                          a phase stops after SECS (a collapsed table is quadratic)
  *
@@ -504,6 +505,19 @@ static int run_pattern(uint64_t n, int reps, double budget) {
     return 0;
 }
 
+/* ---- keys: the key sets themselves, for checking that Go computes the same ------------------ */
+
+static int run_keys(uint64_t n) {
+    char buf[STR_KEY_MAX + 1];
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t k = key_of(i * 7919);
+        str_key(i * 7919, buf);
+        printf("%" PRIu64 " %s %d %" PRIu64 " %" PRIu64 "\n", k, buf, survives(i), key_timestamp(i),
+               key_mul1024(i));
+    }
+    return 0;
+}
+
 /* ---- main ---------------------------------------------------------------------------------- */
 
 static uint64_t arg_count(int argc, char **argv, int i) {
@@ -523,10 +537,11 @@ int main(int argc, char **argv) {
     else if (!strcmp(w, "grow-ref")) rc = run_grow_ref(argc > 2 ? argv[2] : "", arg_count(argc, argv, 3));
     else if (!strcmp(w, "tail")) rc = run_tail(arg_count(argc, argv, 2));
     else if (!strcmp(w, "churn")) rc = run_churn(arg_count(argc, argv, 2), arg_count(argc, argv, 3));
+    else if (!strcmp(w, "keys")) rc = run_keys(arg_count(argc, argv, 2));
     else if (!strcmp(w, "pattern")) rc = run_pattern(arg_count(argc, argv, 2), (int)arg_count(argc, argv, 3), (double)arg_count(argc, argv, 4));
     else {
         fprintf(stderr, "usage: %s ops u64|big|str N REPS | grow u64|big|str|strval N | tail N |\n"
-                        "       churn N OPS | pattern N REPS SECS\n", argv[0]);
+                        "       churn N OPS | pattern N REPS SECS | keys N\n", argv[0]);
         return 2;
     }
     fflush(stdout);

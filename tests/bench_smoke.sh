@@ -23,6 +23,11 @@ BENCH_OUT=$OUT BENCH_TABLES="$tables" BUILD=$BUILD bench/run.sh --smoke || {
     echo "bench_smoke: bench/run.sh failed" >&2; cat "$OUT/results/errors.log" >&2; exit 1; }
 
 R=$OUT/results
+# Go computes the same keys as the C drivers.
+if [ -x "$BUILD/bench/drv_go" ] && ! cmp -s <("$BUILD/bench/drv_ebb" keys 2000) <("$BUILD/bench/drv_go" keys 2000); then
+    echo "bench_smoke: the Go driver's keys differ from the C drivers'" >&2
+    exit 1
+fi
 fail=0
 expect() { # file, pattern, what
     if ! grep -q "$2" "$R/$1"; then echo "bench_smoke: no $3 in $1" >&2; fail=1; fi

@@ -614,6 +614,12 @@ func main() {
 		runTail(count(2))
 	case "churn":
 		runChurn(count(2), count(3))
+	case "keys":
+		var buf [strKeyMax + 1]byte
+		for i := uint64(0); i < count(2); i++ {
+			fmt.Fprintf(out, "%d %s %d %d %d\n", keyOf(i*7919), buf[:strKey(i*7919, buf[:])],
+				map[bool]int{false: 0, true: 1}[survives(i)], keyTimestamp(i), keyMul1024(i))
+		}
 	case "pattern":
 		runPattern(count(2), int(count(3)), count(4))
 	default:
