@@ -112,13 +112,16 @@ class Report:
         """Run a gnuplot script writing plots/NAME.svg; link it from the report."""
         if not self.gnuplot:
             return
-        svg = os.path.join(self.plots, name + ".svg")
-        full = f"set terminal svg size 900,480 dynamic font 'sans,12' background '#ffffff'\n" \
-               f"set output '{svg}'\nset key outside right top\nset grid\n" + script
+        ext = os.environ.get("BENCH_PLOT_FORMAT", "svg")  # svg, or png (pngcairo)
+        svg = os.path.join(self.plots, f"{name}.{ext}")
+        term = "svg size 900,480 dynamic font 'sans,12' background '#ffffff'" if ext == "svg" \
+            else "pngcairo size 900,480 font 'sans,10'"
+        full = f"set terminal {term}\n" \
+               f"set output '{name}.{ext}'\nset key outside right top\nset grid\nset termoption noenhanced\n" + script
         r = subprocess.run([self.gnuplot], input=full, text=True, capture_output=True,
                            cwd=self.plots)
         if r.returncode == 0 and os.path.exists(svg):
-            self.w(f"![{caption}]({self.plots_url}{name}.svg)")
+            self.w(f"![{caption}]({self.plots_url}{name}.{ext})")
             self.w()
         else:
             sys.stderr.write(f"report: gnuplot failed for {name}: {r.stderr[:300]}\n")
