@@ -34,11 +34,21 @@ typedef struct own_ent {
     void *val;
     UT_hash_handle hh;
 } own_ent;
-typedef struct u64_map { u64_ent *head; } u64_map;
-typedef struct big_map { big_ent *head; } big_map;
-typedef struct str_map { str_ent *head; } str_map;
-typedef struct own_map { own_ent *head; } own_map;
-typedef struct id_map { u64_ent *head; } id_map;
+typedef struct u64_map {
+    u64_ent *head;
+} u64_map;
+typedef struct big_map {
+    big_ent *head;
+} big_map;
+typedef struct str_map {
+    str_ent *head;
+} str_map;
+typedef struct own_map {
+    own_ent *head;
+} own_map;
+typedef struct id_map {
+    u64_ent *head;
+} id_map;
 
 static void *new_map(void) {
     void *m = calloc(1, sizeof(void *));
@@ -60,9 +70,15 @@ static void *new_ent(size_t size) {
         }                                                                                          \
     } while (0)
 
-static u64_map *u64_new(void) { return new_map(); }
-static void u64_clear(u64_map *m) { CLEAR(m, u64_ent); }
-static void u64_free(u64_map *m) { u64_clear(m), free(m); }
+static u64_map *u64_new(void) {
+    return new_map();
+}
+static void u64_clear(u64_map *m) {
+    CLEAR(m, u64_ent);
+}
+static void u64_free(u64_map *m) {
+    u64_clear(m), free(m);
+}
 static inline int u64_put(u64_map *m, uint64_t k, uint64_t v) {
     u64_ent *e;
     HASH_FIND(hh, m->head, &k, sizeof k, e);
@@ -88,13 +104,20 @@ static inline int u64_del(u64_map *m, uint64_t k) {
 }
 static uint64_t u64_sum(u64_map *m) {
     uint64_t s = 0;
-    for (u64_ent *e = m->head; e; e = e->hh.next) s += e->val;
+    for (u64_ent *e = m->head; e; e = e->hh.next)
+        s += e->val;
     return s;
 }
 
-static big_map *big_new(void) { return new_map(); }
-static void big_clear(big_map *m) { CLEAR(m, big_ent); }
-static void big_free(big_map *m) { big_clear(m), free(m); }
+static big_map *big_new(void) {
+    return new_map();
+}
+static void big_clear(big_map *m) {
+    CLEAR(m, big_ent);
+}
+static void big_free(big_map *m) {
+    big_clear(m), free(m);
+}
 static inline int big_put(big_map *m, uint64_t k, const bench_big *v) {
     big_ent *e;
     HASH_FIND(hh, m->head, &k, sizeof k, e);
@@ -119,11 +142,14 @@ static inline int big_del(big_map *m, uint64_t k) {
 }
 static uint64_t big_sum(big_map *m) {
     uint64_t s = 0;
-    for (big_ent *e = m->head; e; e = e->hh.next) s += e->val.w[0];
+    for (big_ent *e = m->head; e; e = e->hh.next)
+        s += e->val.w[0];
     return s;
 }
 
-static str_map *str_new(void) { return new_map(); }
+static str_map *str_new(void) {
+    return new_map();
+}
 static void str_free(str_map *m) {
     CLEAR(m, str_ent);
     free(m);
@@ -154,11 +180,14 @@ static inline int str_del(str_map *m, const char *k) {
 }
 static uint64_t str_sum(str_map *m) {
     uint64_t s = 0;
-    for (str_ent *e = m->head; e; e = e->hh.next) s += e->val;
+    for (str_ent *e = m->head; e; e = e->hh.next)
+        s += e->val;
     return s;
 }
 
-static own_map *own_new(void) { return new_map(); }
+static own_map *own_new(void) {
+    return new_map();
+}
 static void own_drop(own_ent *e) {
     free(e->key);
     free(e->val);
@@ -171,7 +200,9 @@ static void own_clear(own_map *m) {
         own_drop(e);
     }
 }
-static void own_free(own_map *m) { own_clear(m), free(m); }
+static void own_free(own_map *m) {
+    own_clear(m), free(m);
+}
 static inline int own_put(own_map *m, const char *k, size_t len, void *v) {
     own_ent *e;
     HASH_FIND(hh, m->head, k, len, e);
@@ -200,7 +231,9 @@ static inline int own_del(own_map *m, const char *k, size_t len) {
         memcpy(&k_, (keyptr), 8);                                                                  \
         (hashv) = (unsigned)(k_ ^ (k_ >> 32));                                                     \
     } while (0)
-static id_map *id_new(void) { return new_map(); }
+static id_map *id_new(void) {
+    return new_map();
+}
 static void id_free(id_map *m) {
     CLEAR(m, u64_ent);
     free(m);

@@ -28,12 +28,14 @@ static int copy_string(const char **dst, const char *s) {
     return p != NULL;
 }
 
-static void free_string(const char *s) { free((void *)(uintptr_t)s); }
+static void free_string(const char *s) {
+    free((void *)(uintptr_t)s);
+}
 
 /* The inner map: page -> count. */
-#define EBB_NAME              pages
-#define EBB_KEY               const char *
-#define EBB_VAL               uint64_t
+#define EBB_NAME pages
+#define EBB_KEY  const char *
+#define EBB_VAL  uint64_t
 #define EBB_CSTR_KEY
 #define EBB_KEY_CLONE(dst, k) copy_string((dst), (k))
 #define EBB_KEY_DTOR(k)       free_string(k)
@@ -46,9 +48,9 @@ static void pages_free(pages *p) {
 }
 
 /* The outer map: user -> pages *, which it owns. */
-#define EBB_NAME              users
-#define EBB_KEY               const char *
-#define EBB_VAL               pages *
+#define EBB_NAME users
+#define EBB_KEY  const char *
+#define EBB_VAL  pages *
 #define EBB_CSTR_KEY
 #define EBB_KEY_CLONE(dst, k) copy_string((dst), (k))
 #define EBB_KEY_DTOR(k)       free_string(k)

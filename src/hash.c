@@ -59,7 +59,9 @@ uint64_t ebb_hash_bytes(const void *data, size_t len, uint64_t seed) {
     return ebb_mix(ebb_mix(a ^ K2, b ^ state) ^ K3, state ^ K0);
 }
 
-uint64_t ebb_hash_str(const char *s, uint64_t seed) { return ebb_hash_bytes(s, strlen(s), seed); }
+uint64_t ebb_hash_str(const char *s, uint64_t seed) {
+    return ebb_hash_bytes(s, strlen(s), seed);
+}
 
 static uint64_t process_secret(void) {
     static _Atomic uint64_t secret;

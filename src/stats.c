@@ -6,11 +6,16 @@
 
 const char *ebb_strerror(int status) {
     switch (status) {
-    case EBB_OK: return "ok";
-    case EBB_INSERTED: return "inserted";
-    case EBB_ENOMEM: return "out of memory";
-    case EBB_EINVAL: return "invalid argument";
-    default: return "unknown status";
+    case EBB_OK:
+        return "ok";
+    case EBB_INSERTED:
+        return "inserted";
+    case EBB_ENOMEM:
+        return "out of memory";
+    case EBB_EINVAL:
+        return "invalid argument";
+    default:
+        return "unknown status";
     }
 }
 
@@ -45,7 +50,8 @@ int ebb_stats_text(const ebb_stats *st, char *buf, size_t len) {
         st->longest_probe == EBB_PROBE_BUCKETS - 1 ? "+" : "");
     put(&o, "mean_probe     %.4f\n", st->mean_probe);
     put(&o, "probe_hist    ");
-    for (int b = 0; b < EBB_PROBE_BUCKETS; b++) put(&o, " %zu", st->probe_hist[b]);
+    for (int b = 0; b < EBB_PROBE_BUCKETS; b++)
+        put(&o, " %zu", st->probe_hist[b]);
     put(&o, "\ntombstones     %zu\n", st->tombstones);
     put(&o, "migrating      %zu\n", st->migrating);
     put(&o, "saturated      %zu\n", st->saturated);
@@ -57,11 +63,12 @@ int ebb_stats_text(const ebb_stats *st, char *buf, size_t len) {
 
 int ebb_stats_json(const ebb_stats *st, char *buf, size_t len) {
     out o = {buf, len, 0};
-    put(&o, "{\"entries\":%zu,\"slots\":%zu,\"bytes\":%zu,\"load\":%.6f,\"capacity\":%zu,", st->entries,
-        st->slots, st->bytes, st->load, st->capacity);
+    put(&o, "{\"entries\":%zu,\"slots\":%zu,\"bytes\":%zu,\"load\":%.6f,\"capacity\":%zu,",
+        st->entries, st->slots, st->bytes, st->load, st->capacity);
     put(&o, "\"longest_probe\":%u,\"mean_probe\":%.6f,\"probe_hist\":[", st->longest_probe,
         st->mean_probe);
-    for (int b = 0; b < EBB_PROBE_BUCKETS; b++) put(&o, "%s%zu", b ? "," : "", st->probe_hist[b]);
+    for (int b = 0; b < EBB_PROBE_BUCKETS; b++)
+        put(&o, "%s%zu", b ? "," : "", st->probe_hist[b]);
     put(&o, "],\"tombstones\":%zu,\"migrating\":%zu,\"saturated\":%zu,", st->tombstones,
         st->migrating, st->saturated);
     put(&o, "\"grows\":%llu,\"shrinks\":%llu,\"moved\":%llu}", (unsigned long long)st->grows,

@@ -39,15 +39,15 @@
 #define MADV_POPULATE_WRITE 23 /* Linux 5.14; older kernels say EINVAL and we fault lazily */
 #endif
 
-#define MMAP_MIN      (64u * 1024u)  /* tables this large bypass malloc */
-#define RELEASE_CHUNK (64u * 1024u)  /* madvise granularity while retiring a table */
-#define POPULATE_STEP (8u * 1024u)   /* bytes of the new table faulted in per migration step */
-#define STEP_GROUPS   32             /* groups one growth step may visit */
-#define STEP_ENTRIES  24             /* a growth step stops once it has moved this many (+14) */
-#define SHRINK_GROUPS 256            /* the same for a shrink, which deletes drive: deletes are */
+#define MMAP_MIN       (64u * 1024u) /* tables this large bypass malloc */
+#define RELEASE_CHUNK  (64u * 1024u) /* madvise granularity while retiring a table */
+#define POPULATE_STEP  (8u * 1024u)  /* bytes of the new table faulted in per migration step */
+#define STEP_GROUPS    32            /* groups one growth step may visit */
+#define STEP_ENTRIES   24            /* a growth step stops once it has moved this many (+14) */
+#define SHRINK_GROUPS  256           /* the same for a shrink, which deletes drive: deletes are */
 #define SHRINK_ENTRIES 256           /* cheap, and a shrink should be done when they stop */
-#define MAX_LOAD_NUM  7              /* grow when entries reach 7/8 of the slots */
-#define MAX_LOAD_DEN  8
+#define MAX_LOAD_NUM   7             /* grow when entries reach 7/8 of the slots */
+#define MAX_LOAD_DEN   8
 
 /* The control bytes of an empty map: one group, always empty, never written. */
 static const unsigned char empty_group[EBB_CTRL_BYTES];
@@ -56,13 +56,17 @@ static ebb_table empty_table(void) {
     return (ebb_table){(unsigned char *)empty_group, NULL, 1, 0, 0, 0, 0};
 }
 
-static bool is_allocated(const ebb_table *t) { return t->ctrl != NULL && t->limit != 0; }
+static bool is_allocated(const ebb_table *t) {
+    return t->ctrl != NULL && t->limit != 0;
+}
 
 static size_t limit_for(size_t ngroups) {
     return ngroups * EBB_GROUP_SLOTS * MAX_LOAD_NUM / MAX_LOAD_DEN;
 }
 
-static size_t page_size(void) { return (size_t)sysconf(_SC_PAGESIZE); }
+static size_t page_size(void) {
+    return (size_t)sysconf(_SC_PAGESIZE);
+}
 
 static unsigned char *align_down(unsigned char *p, size_t page) {
     return (unsigned char *)((uintptr_t)p / page * page);
@@ -165,8 +169,8 @@ static void release_migrated(ebb_table *t, size_t entry_size) {
     unsigned char *ctrl_end = t->ctrl + t->skip * EBB_CTRL_BYTES;
     if (ctrl_end > t->slots - page) ctrl_end = align_down(t->slots, page);
     h->released += release_range(&h->ctrl_done, ctrl_end, page, false);
-    h->released += release_range(&h->slots_done,
-                                 t->slots + t->skip * EBB_GROUP_SLOTS * entry_size, page, false);
+    h->released += release_range(&h->slots_done, t->slots + t->skip * EBB_GROUP_SLOTS * entry_size,
+                                 page, false);
 }
 
 /* ---- Migration ----------------------------------------------------------------------------- */
@@ -196,7 +200,8 @@ static void migrate_step(ebb_core *c, const ebb_type *ty) {
 }
 
 static void finish_migration(ebb_core *c, const ebb_type *ty) {
-    while (c->old.ctrl) migrate_step(c, ty);
+    while (c->old.ctrl)
+        migrate_step(c, ty);
 }
 
 /* The entry count under which the current table shrinks: 3/8 of its limit after a growth, 15/32
@@ -229,7 +234,8 @@ static int start_resize(ebb_core *c, const ebb_type *ty, size_t ngroups) {
 
 static size_t groups_for(size_t entries) {
     size_t g = entries / (EBB_GROUP_SLOTS * MAX_LOAD_NUM) * MAX_LOAD_DEN;
-    while (limit_for(g) < entries) g++;
+    while (limit_for(g) < entries)
+        g++;
     return g ? g : 1;
 }
 
@@ -385,7 +391,8 @@ static void add_table_stats(const ebb_table *t, ebb_stats *st) {
     st->slots += t->ngroups * EBB_GROUP_SLOTS;
     st->bytes += h->bytes - h->released;
     st->saturated += h->saturated;
-    for (int b = 0; b < EBB_PROBE_BUCKETS; b++) st->probe_hist[b] += h->probe_hist[b];
+    for (int b = 0; b < EBB_PROBE_BUCKETS; b++)
+        st->probe_hist[b] += h->probe_hist[b];
 }
 
 void ebb_core_stats(const ebb_core *c, const ebb_type *ty, ebb_stats *st) {
@@ -425,7 +432,8 @@ static int check_table(const ebb_table *t, const ebb_type *ty, uint64_t seed) {
             if (ctrl[i] != ebb_tag(h)) rc = -1;
             hist[ebb_bucket(g >= home ? g - home : g + t->ngroups - home)]++;
             count++;
-            for (size_t p = ebb_probe_start(t, h); p != g; p = ebb_probe_next(t, p)) expect[p]++;
+            for (size_t p = ebb_probe_start(t, h); p != g; p = ebb_probe_next(t, p))
+                expect[p]++;
         }
     }
     for (size_t g = t->skip; g < t->ngroups && rc == 0; g++) {

@@ -26,9 +26,11 @@ typedef struct DM_(_ref) {
     int paranoid; /* EBB_TEST_PARANOID=1: check every invariant after every operation */
 } DM_(_ref);
 
-static uint64_t DM_(_ref_key)(const DM_(_ref) *r, size_t i) { return scramble(i, r->key_seed); }
+static uint64_t DM_(_ref_key)(const DM_(_ref) * r, size_t i) {
+    return scramble(i, r->key_seed);
+}
 
-static void DM_(_mark)(DM_(_ref) *r, size_t i, uint64_t v) {
+static void DM_(_mark)(DM_(_ref) * r, size_t i, uint64_t v) {
     if (!r->present[i]) {
         r->present[i] = 1;
         r->slot_of[i] = r->count;
@@ -37,7 +39,7 @@ static void DM_(_mark)(DM_(_ref) *r, size_t i, uint64_t v) {
     r->value[i] = v;
 }
 
-static void DM_(_unmark)(DM_(_ref) *r, size_t i) {
+static void DM_(_unmark)(DM_(_ref) * r, size_t i) {
     if (!r->present[i]) return;
     size_t last = r->live[--r->count];
     r->live[r->slot_of[i]] = last;
@@ -46,13 +48,13 @@ static void DM_(_unmark)(DM_(_ref) *r, size_t i) {
 }
 
 /* A random index; with probability pct% one that is present (when any is). */
-static size_t DM_(_pick)(const DM_(_ref) *r, rng *g, unsigned pct) {
+static size_t DM_(_pick)(const DM_(_ref) * r, rng *g, unsigned pct) {
     if (r->count && rng_below(g, 100) < pct) return r->live[rng_below(g, r->count)];
     return rng_below(g, r->universe);
 }
 
 /* Compare everything: invariants, counts, and contents by iteration both ways. */
-static int DM_(_full_compare)(DMAP *m, DM_(_ref) *r) {
+static int DM_(_full_compare)(DMAP *m, DM_(_ref) * r) {
     int rc = DM_(_check)(m);
     if (rc != 0) {
         fprintf(stderr, "check() = %d\n", rc);
@@ -69,7 +71,7 @@ static int DM_(_full_compare)(DMAP *m, DM_(_ref) *r) {
 }
 
 /* One random operation; returns 0 when the map disagrees with the reference. */
-static int DM_(_op)(DMAP *m, DM_(_ref) *r, rng *g, unsigned insert_pct) {
+static int DM_(_op)(DMAP *m, DM_(_ref) * r, rng *g, unsigned insert_pct) {
     unsigned dice = (unsigned)rng_below(g, 100);
     uint64_t v = rng_next(g);
     if (dice < insert_pct) {
@@ -108,7 +110,7 @@ static int DM_(_op)(DMAP *m, DM_(_ref) *r, rng *g, unsigned insert_pct) {
 }
 
 /* Iterate once, deleting each entry with probability pct%: each entry must be seen once. */
-static int DM_(_iterate_deleting)(DMAP *m, DM_(_ref) *r, rng *g, unsigned pct) {
+static int DM_(_iterate_deleting)(DMAP *m, DM_(_ref) * r, rng *g, unsigned pct) {
     size_t before = r->count, visited = 0;
     r->epoch++;
     for (DM_(_iter) it = DM_(_begin)(m); !DM_(_iter_done)(&it); DM_(_next)(&it)) {
@@ -125,7 +127,7 @@ static int DM_(_iterate_deleting)(DMAP *m, DM_(_ref) *r, rng *g, unsigned pct) {
 }
 
 /* Drive the map until it holds `target` entries (or for `ops` operations at steady size). */
-static int DM_(_phase)(DMAP *m, DM_(_ref) *r, rng *g, size_t target, unsigned long ops) {
+static int DM_(_phase)(DMAP *m, DM_(_ref) * r, rng *g, size_t target, unsigned long ops) {
     for (unsigned long n = 0; n < ops || (ops == 0 && r->count != target); n++) {
         unsigned pct = r->count < target ? 75 : r->count > target ? 25 : 50;
         if (!DM_(_op)(m, r, g, pct) || (r->paranoid && DM_(_check)(m) != 0)) {
@@ -138,9 +140,17 @@ static int DM_(_phase)(DMAP *m, DM_(_ref) *r, rng *g, size_t target, unsigned lo
 }
 
 static void DRIVER(uint64_t seed, size_t universe, unsigned long churn_ops) {
-    DM_(_ref) r = {calloc(universe, 1), calloc(universe, 8), calloc(universe, 4),
-                   calloc(universe, sizeof(size_t)), calloc(universe, sizeof(size_t)), universe, 0,
-                   seed * 0x9e3779b97f4a7c15ull + 1, 0, getenv("EBB_TEST_PARANOID") != NULL};
+    DM_(_ref)
+    r = {calloc(universe, 1),
+         calloc(universe, 8),
+         calloc(universe, 4),
+         calloc(universe, sizeof(size_t)),
+         calloc(universe, sizeof(size_t)),
+         universe,
+         0,
+         seed * 0x9e3779b97f4a7c15ull + 1,
+         0,
+         getenv("EBB_TEST_PARANOID") != NULL};
     CHECK(r.present && r.value && r.seen && r.live && r.slot_of);
     rng g = {seed};
     DMAP m;

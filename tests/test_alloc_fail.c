@@ -22,13 +22,13 @@
 /* ---- A counting allocator that fails on request -------------------------------------------- */
 
 typedef struct fault_alloc {
-    size_t outstanding;      /* bytes allocated and not yet freed */
-    size_t blocks;           /* blocks allocated and not yet freed */
-    size_t bad_frees;        /* frees whose size differed from the allocation's */
-    unsigned fail_in;        /* 0: work; k: the k-th allocation from now fails */
-    size_t fail_above;       /* when non-zero, every allocation larger than this fails */
-    bool failed;             /* an allocation failed since this was last cleared */
-    size_t failed_size;      /* the size of the last one that did */
+    size_t outstanding; /* bytes allocated and not yet freed */
+    size_t blocks;      /* blocks allocated and not yet freed */
+    size_t bad_frees;   /* frees whose size differed from the allocation's */
+    unsigned fail_in;   /* 0: work; k: the k-th allocation from now fails */
+    size_t fail_above;  /* when non-zero, every allocation larger than this fails */
+    bool failed;        /* an allocation failed since this was last cleared */
+    size_t failed_size; /* the size of the last one that did */
 } fault_alloc;
 
 #define HEADER 16 /* keeps the block 16-byte aligned, as malloc's */
@@ -78,8 +78,8 @@ typedef struct ref {
 } ref;
 
 static bool ref_init(ref *r, size_t n) {
-    *r = (ref){calloc(n, 1), calloc(n, 8), calloc(n, sizeof(size_t)), calloc(n, sizeof(size_t)),
-               n, 0};
+    *r = (ref){
+        calloc(n, 1), calloc(n, 8), calloc(n, sizeof(size_t)), calloc(n, sizeof(size_t)), n, 0};
     return r->present && r->value && r->live && r->slot_of;
 }
 
@@ -108,7 +108,8 @@ static void ref_unset(ref *r, size_t i) {
 }
 
 static void ref_clear(ref *r) {
-    while (r->count) ref_unset(r, r->live[r->count - 1]);
+    while (r->count)
+        ref_unset(r, r->live[r->count - 1]);
 }
 
 /* A size the workload drifts towards, alternately high and low, so that the map keeps growing
@@ -173,7 +174,9 @@ static void tally_add(tally *t, enum op op, bool had_table, size_t failed_size) 
 
 /* ---- u64 template map ---------------------------------------------------------------------- */
 
-static uint64_t ukey(size_t i) { return scramble(i, 77); }
+static uint64_t ukey(size_t i) {
+    return scramble(i, 77);
+}
 
 static bool tmap_equals(const tmap *m, const ref *r) {
     if (tmap_check(m) != 0 || tmap_count(m) != r->count) return false;
@@ -205,14 +208,18 @@ static bool tmap_step(tmap *m, ref *r, rng *g, fault_alloc *fa, tally *t, size_t
         uint64_t *p = NULL, kout = 0, vout = 0;
         bool found = false;
         switch (op) {
-        case OP_PUT: rc = tmap_put(m, k, v); break;
+        case OP_PUT:
+            rc = tmap_put(m, k, v);
+            break;
         case OP_GET_OR_INSERT:
             rc = tmap_get_or_insert(m, k, &p);
             if (rc == EBB_INSERTED && *p != 0) why = "new value not zeroed";
             if (rc == EBB_OK && *p != r->value[i]) why = "get_or_insert: wrong value";
             if (rc >= 0) *p = v;
             break;
-        case OP_DELETE: found = tmap_delete(m, k); break;
+        case OP_DELETE:
+            found = tmap_delete(m, k);
+            break;
         case OP_TAKE:
             found = tmap_take(m, k, &kout, &vout);
             if (found && (kout != k || vout != r->value[i])) why = "take: wrong key or value";
@@ -221,9 +228,15 @@ static bool tmap_step(tmap *m, ref *r, rng *g, fault_alloc *fa, tally *t, size_t
             p = tmap_get(m, k);
             if ((p != NULL) != (bool)r->present[i] || (p && *p != r->value[i])) why = "get";
             break;
-        case OP_RESERVE: rc = tmap_reserve(m, n); break;
-        case OP_SHRINK: rc = tmap_shrink_to_fit(m); break;
-        case OP_CLEAR: tmap_clear(m); break;
+        case OP_RESERVE:
+            rc = tmap_reserve(m, n);
+            break;
+        case OP_SHRINK:
+            rc = tmap_shrink_to_fit(m);
+            break;
+        case OP_CLEAR:
+            tmap_clear(m);
+            break;
         }
         bool injected = fa->failed;
         fa_arm(fa, 0);
@@ -236,13 +249,17 @@ static bool tmap_step(tmap *m, ref *r, rng *g, fault_alloc *fa, tally *t, size_t
                 if (!tmap_equals(m, r)) why = "map differs after a delete with a failed shrink";
                 break;
             }
-            if (rc != EBB_ENOMEM) why = "a failed allocation not reported as EBB_ENOMEM";
-            else if (!tmap_equals(m, r)) why = "map differs after a failed allocation";
+            if (rc != EBB_ENOMEM)
+                why = "a failed allocation not reported as EBB_ENOMEM";
+            else if (!tmap_equals(m, r))
+                why = "map differs after a failed allocation";
             continue; /* and again, with a working allocator */
         }
         if (op == OP_PUT || op == OP_GET_OR_INSERT) {
-            if (rc != expect) why = "insert status";
-            else ref_set(r, i, v);
+            if (rc != expect)
+                why = "insert status";
+            else
+                ref_set(r, i, v);
         } else if (op == OP_RESERVE || op == OP_SHRINK) {
             if (rc != EBB_OK) why = "reserve/shrink_to_fit status";
         } else if (op == OP_DELETE || op == OP_TAKE) {
@@ -295,9 +312,13 @@ static void test_template_map(void) {
 /* ---- ebb_strmap: key copies go through the allocator too ----------------------------------- */
 
 #define KEY_LEN 24
-static void skey(char *buf, size_t i) { snprintf(buf, KEY_LEN, "session/%zu", i * 7919); }
+static void skey(char *buf, size_t i) {
+    snprintf(buf, KEY_LEN, "session/%zu", i * 7919);
+}
 
-static void *as_val(uint64_t v) { return (void *)(uintptr_t)(v | 1); }
+static void *as_val(uint64_t v) {
+    return (void *)(uintptr_t)(v | 1);
+}
 
 static bool strmap_equals(const ebb_strmap *m, const ref *r) {
     if (ebb_strmap_check(m) != 0 || ebb_strmap_count(m) != r->count) return false;
@@ -337,14 +358,18 @@ static bool strmap_step(ebb_strmap *m, ref *r, rng *g, fault_alloc *fa, const eb
         const char *kout = NULL;
         bool found = false;
         switch (op) {
-        case OP_PUT: rc = ebb_strmap_put(m, k, as_val(v)); break;
+        case OP_PUT:
+            rc = ebb_strmap_put(m, k, as_val(v));
+            break;
         case OP_GET_OR_INSERT:
             rc = ebb_strmap_get_or_insert(m, k, &p);
             if (rc == EBB_INSERTED && *p != NULL) why = "new value not zeroed";
             if (rc == EBB_OK && *p != as_val(r->value[i])) why = "get_or_insert: wrong value";
             if (rc >= 0) *p = as_val(v);
             break;
-        case OP_DELETE: found = ebb_strmap_delete(m, k); break;
+        case OP_DELETE:
+            found = ebb_strmap_delete(m, k);
+            break;
         case OP_TAKE:
             found = ebb_strmap_take(m, k, &kout, &vout);
             if (found && (strcmp(kout, k) != 0 || kout == k || vout != as_val(r->value[i])))
@@ -353,12 +378,17 @@ static bool strmap_step(ebb_strmap *m, ref *r, rng *g, fault_alloc *fa, const eb
             break;
         case OP_GET:
             p = ebb_strmap_get(m, k);
-            if ((p != NULL) != (bool)r->present[i] || (p && *p != as_val(r->value[i])))
-                why = "get";
+            if ((p != NULL) != (bool)r->present[i] || (p && *p != as_val(r->value[i]))) why = "get";
             break;
-        case OP_RESERVE: rc = ebb_strmap_reserve(m, n); break;
-        case OP_SHRINK: rc = ebb_strmap_shrink_to_fit(m); break;
-        case OP_CLEAR: ebb_strmap_clear(m); break;
+        case OP_RESERVE:
+            rc = ebb_strmap_reserve(m, n);
+            break;
+        case OP_SHRINK:
+            rc = ebb_strmap_shrink_to_fit(m);
+            break;
+        case OP_CLEAR:
+            ebb_strmap_clear(m);
+            break;
         }
         bool injected = fa->failed;
         fa_arm(fa, 0);
@@ -371,13 +401,17 @@ static bool strmap_step(ebb_strmap *m, ref *r, rng *g, fault_alloc *fa, const eb
                 if (!strmap_equals(m, r)) why = "map differs after a delete with a failed shrink";
                 break;
             }
-            if (rc != EBB_ENOMEM) why = "a failed allocation not reported as EBB_ENOMEM";
-            else if (!strmap_equals(m, r)) why = "map differs after a failed allocation";
+            if (rc != EBB_ENOMEM)
+                why = "a failed allocation not reported as EBB_ENOMEM";
+            else if (!strmap_equals(m, r))
+                why = "map differs after a failed allocation";
             continue;
         }
         if (op == OP_PUT || op == OP_GET_OR_INSERT) {
-            if (rc != expect) why = "insert status";
-            else ref_set(r, i, v);
+            if (rc != expect)
+                why = "insert status";
+            else
+                ref_set(r, i, v);
         } else if (op == OP_RESERVE || op == OP_SHRINK) {
             if (rc != EBB_OK) why = "reserve/shrink_to_fit status";
         } else if (op == OP_DELETE || op == OP_TAKE) {
@@ -440,13 +474,15 @@ static void test_failed_reserve_leaves_no_trace(void) {
     ebb_options o = {&a, 3, EBB_FIXED_SEED};
     tmap m;
     tmap_init_with(&m, &o);
-    for (uint64_t i = 0; i < 10; i++) CHECK_EQ_U(tmap_put(&m, ukey(i), i), EBB_INSERTED);
+    for (uint64_t i = 0; i < 10; i++)
+        CHECK_EQ_U(tmap_put(&m, ukey(i), i), EBB_INSERTED);
     fa.fail_above = 1u << 20; /* no table above 1 MiB */
     CHECK_EQ_U(tmap_reserve(&m, 1000000), EBB_ENOMEM);
     CHECK_EQ_U(tmap_check(&m), 0);
     CHECK_EQ_U(tmap_count(&m), 10);
     size_t inserted = 10;
-    while (inserted < 5000 && tmap_put(&m, ukey(inserted), inserted) == EBB_INSERTED) inserted++;
+    while (inserted < 5000 && tmap_put(&m, ukey(inserted), inserted) == EBB_INSERTED)
+        inserted++;
     ebb_stats st;
     tmap_stats(&m, &st);
     tmap_destroy(&m);

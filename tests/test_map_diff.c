@@ -11,9 +11,9 @@
 #define EBB_VAL  uint64_t
 #include "ebb/map.h"
 
-#define EBB_NAME weakmap
-#define EBB_KEY  uint64_t
-#define EBB_VAL  uint64_t
+#define EBB_NAME    weakmap
+#define EBB_KEY     uint64_t
+#define EBB_VAL     uint64_t
 #define EBB_HASH(k) (k)
 #include "ebb/map.h"
 
@@ -36,7 +36,8 @@
 #undef DRIVER
 
 static void test_scramble_is_a_bijection(void) {
-    for (uint64_t i = 0; i < 100000; i++) CHECK_EQ_U(unscramble(scramble(i, 42), 42), i);
+    for (uint64_t i = 0; i < 100000; i++)
+        CHECK_EQ_U(unscramble(scramble(i, 42), 42), i);
 }
 
 static void test_small_universe_many_seeds(void) {

@@ -24,8 +24,12 @@ static ebb_stats stats_of(const umap *m) {
     return st;
 }
 
-static uint64_t key_of(size_t i) { return scramble(i, 0x5eed); }
-static size_t index_of(uint64_t k) { return (size_t)unscramble(k, 0x5eed); }
+static uint64_t key_of(size_t i) {
+    return scramble(i, 0x5eed);
+}
+static size_t index_of(uint64_t k) {
+    return (size_t)unscramble(k, 0x5eed);
+}
 
 static umap fixed_map(uint64_t seed) {
     umap m;
@@ -97,8 +101,10 @@ static void test_put_return_codes(void) {
     CHECK(umap_get(&m, 0) && *umap_get(&m, 0) == 5);
     /* Through growth: overwriting any entry says OK and replaces its value. */
     CHECK(fill(&m, 10, 5010));
-    for (size_t i = 10; i < 5010; i++) CHECK_EQ_U(umap_put(&m, key_of(i), i), EBB_OK);
-    for (size_t i = 10; i < 5010; i++) CHECK(*umap_get(&m, key_of(i)) == i);
+    for (size_t i = 10; i < 5010; i++)
+        CHECK_EQ_U(umap_put(&m, key_of(i), i), EBB_OK);
+    for (size_t i = 10; i < 5010; i++)
+        CHECK(*umap_get(&m, key_of(i)) == i);
     CHECK_EQ_U(umap_count(&m), 5003);
     CHECK_EQ_U(umap_check(&m), 0);
     umap_destroy(&m);
@@ -108,8 +114,10 @@ static void test_get_or_insert(void) {
     umap m;
     umap_init(&m);
     /* Dirty the slots first, so a zeroed value is the map's doing, not fresh memory's. */
-    for (size_t i = 0; i < 2000; i++) umap_put(&m, key_of(i), ~(uint64_t)0);
-    for (size_t i = 0; i < 2000; i += 2) umap_delete(&m, key_of(i));
+    for (size_t i = 0; i < 2000; i++)
+        umap_put(&m, key_of(i), ~(uint64_t)0);
+    for (size_t i = 0; i < 2000; i += 2)
+        umap_delete(&m, key_of(i));
     for (size_t i = 0; i < 2000; i += 2) {
         uint64_t *v = NULL;
         CHECK_EQ_U(umap_get_or_insert(&m, key_of(i), &v), EBB_INSERTED);
@@ -142,7 +150,8 @@ static void test_take(void) {
         CHECK(!umap_take(&m, key_of(i), &k, &v));
     }
     CHECK_EQ_U(umap_count(&m), 1000 - 334);
-    for (size_t i = 0; i < 1000; i++) CHECK((umap_get(&m, key_of(i)) != NULL) == (i % 3 != 0));
+    for (size_t i = 0; i < 1000; i++)
+        CHECK((umap_get(&m, key_of(i)) != NULL) == (i % 3 != 0));
     CHECK_EQ_U(umap_check(&m), 0);
     umap_destroy(&m);
 }
@@ -188,7 +197,8 @@ static void test_reserve(void) {
     CHECK_EQ_U(st.grows, grows);
     CHECK_EQ_U(st.slots, slots);
     CHECK_EQ_U(st.migrating, 0);
-    for (size_t i = 0; i < n; i++) CHECK(umap_delete(&m, key_of(i)));
+    for (size_t i = 0; i < n; i++)
+        CHECK(umap_delete(&m, key_of(i)));
     st = stats_of(&m);
     CHECK_EQ_U(st.entries, 0);
     CHECK_EQ_U(st.shrinks, shrinks);
@@ -219,7 +229,8 @@ static void test_shrink_to_fit(void) {
     umap m;
     umap_init(&m);
     CHECK(fill(&m, 0, 20000));
-    for (size_t i = 1000; i < 20000; i++) CHECK(umap_delete(&m, key_of(i)));
+    for (size_t i = 1000; i < 20000; i++)
+        CHECK(umap_delete(&m, key_of(i)));
     CHECK_EQ_U(umap_shrink_to_fit(&m), EBB_OK);
     ebb_stats st = stats_of(&m);
     CHECK_EQ_U(st.entries, 1000);
@@ -327,7 +338,8 @@ static void test_iterate_during_resize(void) {
     free(seen);
     CHECK_EQ_U(visited, n);
     CHECK_EQ_U(umap_count(&m), (n + 1) / 2);
-    for (size_t i = 0; i < n; i++) CHECK((umap_get(&m, key_of(i)) != NULL) == (i % 2 == 0));
+    for (size_t i = 0; i < n; i++)
+        CHECK((umap_get(&m, key_of(i)) != NULL) == (i % 2 == 0));
     CHECK_EQ_U(umap_check(&m), 0);
     umap_destroy(&m);
 }
@@ -346,7 +358,8 @@ static void test_iter_delete_everything(void) {
         CHECK_EQ_U(visited, sizes[s]);
         CHECK_EQ_U(umap_count(&m), 0);
         CHECK_EQ_U(umap_check(&m), 0);
-        for (size_t i = 0; i < sizes[s]; i++) CHECK(umap_get(&m, key_of(i)) == NULL);
+        for (size_t i = 0; i < sizes[s]; i++)
+            CHECK(umap_get(&m, key_of(i)) == NULL);
         umap_iter it = umap_begin(&m);
         CHECK(umap_iter_done(&it));
         CHECK(fill(&m, 0, sizes[s])); /* still usable */
@@ -368,11 +381,14 @@ typedef struct big {
 
 static big big_of(uint64_t key, uint64_t version) {
     big b;
-    for (int j = 0; j < 7; j++) b.w[j] = key * (uint64_t)(j + 1) ^ version << j;
+    for (int j = 0; j < 7; j++)
+        b.w[j] = key * (uint64_t)(j + 1) ^ version << j;
     return b;
 }
 
-static bool big_eq(const big *a, const big *b) { return memcmp(a, b, sizeof *a) == 0; }
+static bool big_eq(const big *a, const big *b) {
+    return memcmp(a, b, sizeof *a) == 0;
+}
 
 static void test_big_values(void) {
     _Static_assert(sizeof(bigmap_entry) == 64, "a different entry size");
@@ -443,7 +459,8 @@ static void test_big_values(void) {
 
 static uint32_t u32_inverse(uint32_t a) { /* a odd: Newton's iteration for a^-1 mod 2^32 */
     uint32_t x = a;
-    for (int i = 0; i < 5; i++) x *= 2 - a * x;
+    for (int i = 0; i < 5; i++)
+        x *= 2 - a * x;
     return x;
 }
 
@@ -515,11 +532,11 @@ static bool low_eq(uint64_t a, uint64_t b) {
     return (uint32_t)a == (uint32_t)b;
 }
 
-#define EBB_NAME             lowmap
-#define EBB_KEY              uint64_t
-#define EBB_VAL              uint64_t
+#define EBB_NAME              lowmap
+#define EBB_KEY               uint64_t
+#define EBB_VAL               uint64_t
 #define EBB_HASH_SEEDED(k, s) low_hash((k), (s))
-#define EBB_EQ(a, b)         low_eq((a), (b))
+#define EBB_EQ(a, b)          low_eq((a), (b))
 #include "ebb/map.h"
 
 static void test_seeded_hash_and_eq_hooks(void) {
@@ -541,14 +558,16 @@ static void test_seeded_hash_and_eq_hooks(void) {
     CHECK_EQ_U(lowmap_put(&m, 0x300000005ull, 2), EBB_OK);
     CHECK_EQ_U(lowmap_count(&m), 1);
     CHECK(lowmap_get(&m, 6) == NULL);
-    for (uint64_t i = 0; i < 5000; i++) lowmap_put(&m, i << 32 | i, i);
+    for (uint64_t i = 0; i < 5000; i++)
+        lowmap_put(&m, i << 32 | i, i);
     CHECK_EQ_U(lowmap_count(&m), 5000);
     for (uint64_t i = 0; i < 5000; i++) {
         uint64_t *v = lowmap_get(&m, (i + 7) << 32 | i);
         CHECK(v && *v == i);
     }
     CHECK_EQ_U(lowmap_check(&m), 0);
-    for (uint64_t i = 0; i < 5000; i += 2) CHECK(lowmap_delete(&m, 0xffull << 32 | i));
+    for (uint64_t i = 0; i < 5000; i += 2)
+        CHECK(lowmap_delete(&m, 0xffull << 32 | i));
     CHECK_EQ_U(lowmap_count(&m), 2500);
     CHECK_EQ_U(lowmap_check(&m), 0);
     lowmap_destroy(&m);
@@ -560,8 +579,12 @@ typedef struct point {
     int16_t y; /* then 2 bytes of padding */
 } point;
 
-static uint64_t point_hash(point p) { return (uint64_t)(uint32_t)p.x << 16 ^ (uint16_t)p.y; }
-static bool point_eq(point a, point b) { return a.x == b.x && a.y == b.y; }
+static uint64_t point_hash(point p) {
+    return (uint64_t)(uint32_t)p.x << 16 ^ (uint16_t)p.y;
+}
+static bool point_eq(point a, point b) {
+    return a.x == b.x && a.y == b.y;
+}
 
 #define EBB_NAME     pointmap
 #define EBB_KEY      point
@@ -701,7 +724,8 @@ static void test_stats_output(void) {
     e = strstr(buf, "entries");
     CHECK(e != NULL);
     e += strlen("entries");
-    while (*e == ' ') e++;
+    while (*e == ' ')
+        e++;
     CHECK_EQ_U(strtoull(e, NULL, 10), 1234);
     CHECK_EQ_U(ebb_stats_text(&st, NULL, 0), (size_t)n);
 
@@ -721,7 +745,8 @@ static void test_strerror(void) {
         const char *s = ebb_strerror(codes[i]);
         CHECK(s != NULL && s[0] != '\0');
         CHECK(strcmp(s, unknown) != 0);
-        for (size_t j = 0; j < i; j++) CHECK(strcmp(s, ebb_strerror(codes[j])) != 0);
+        for (size_t j = 0; j < i; j++)
+            CHECK(strcmp(s, ebb_strerror(codes[j])) != 0);
     }
     CHECK(strstr(ebb_strerror(EBB_ENOMEM), "memory") != NULL);
 }
@@ -732,7 +757,8 @@ static void test_seeds(void) {
     umap *maps[] = {&a, &b, &c};
     for (int j = 0; j < 3; j++) {
         CHECK(fill(maps[j], 0, 3000));
-        for (size_t i = 0; i < 3000; i += 7) umap_delete(maps[j], key_of(i));
+        for (size_t i = 0; i < 3000; i += 7)
+            umap_delete(maps[j], key_of(i));
     }
     CHECK_EQ_U(a.core.seed, 0x1234);
     umap_iter x = umap_begin(&a), y = umap_begin(&b), z = umap_begin(&c);
@@ -744,7 +770,8 @@ static void test_seeds(void) {
     }
     CHECK(umap_iter_done(&y) && umap_iter_done(&z));
     CHECK(same_as_c < n / 10); /* another seed, another order */
-    for (int j = 0; j < 3; j++) umap_destroy(maps[j]);
+    for (int j = 0; j < 3; j++)
+        umap_destroy(maps[j]);
 
     /* Default maps draw different seeds. */
     umap d, e;
@@ -787,20 +814,20 @@ static void test_adversarial_constant_hash(void) {
     unsigned resizes_checked = 0, with_released_pages = 0;
     uint64_t resize_seen = 0; /* grows + shrinks of the last resize checked */
     bool ok = true;
-    /* Called after each operation: once per resize, midway through, look every key up. */
-    #define COLLIDE_DURING_RESIZE(lo, hi)                                                          \
-        do {                                                                                       \
-            ebb_stats st_;                                                                         \
-            collide_stats(&m, &st_);                                                               \
-            const ebb_table *old_ = &m.core.old;                                                   \
-            if (st_.migrating > 0 && st_.grows + st_.shrinks != resize_seen &&                     \
-                old_->skip * 2 >= old_->ngroups) {                                                 \
-                resize_seen = st_.grows + st_.shrinks;                                             \
-                resizes_checked++;                                                                 \
-                with_released_pages += ebb_head(old_)->released > 0;                               \
-                ok = ok && collide_all_found(&m, (lo), (hi)) && collide_check(&m) == 0;            \
-            }                                                                                      \
-        } while (0)
+/* Called after each operation: once per resize, midway through, look every key up. */
+#define COLLIDE_DURING_RESIZE(lo, hi)                                                              \
+    do {                                                                                           \
+        ebb_stats st_;                                                                             \
+        collide_stats(&m, &st_);                                                                   \
+        const ebb_table *old_ = &m.core.old;                                                       \
+        if (st_.migrating > 0 && st_.grows + st_.shrinks != resize_seen &&                         \
+            old_->skip * 2 >= old_->ngroups) {                                                     \
+            resize_seen = st_.grows + st_.shrinks;                                                 \
+            resizes_checked++;                                                                     \
+            with_released_pages += ebb_head(old_)->released > 0;                                   \
+            ok = ok && collide_all_found(&m, (lo), (hi)) && collide_check(&m) == 0;                \
+        }                                                                                          \
+    } while (0)
 
     for (size_t i = 0; ok && i < n; i++) {
         ok = collide_put(&m, key_of(i), i) == EBB_INSERTED;
@@ -834,9 +861,10 @@ static void test_adversarial_constant_hash(void) {
     CHECK(ok);
     CHECK(collide_all_found(&m, 0, n));
     CHECK_EQ_U(collide_check(&m), 0);
-    #undef COLLIDE_DURING_RESIZE
-    fprintf(stderr, "  constant hash, %zu keys: %u resizes checked midway, %u with pages released\n",
-            n, resizes_checked, with_released_pages);
+#undef COLLIDE_DURING_RESIZE
+    fprintf(stderr,
+            "  constant hash, %zu keys: %u resizes checked midway, %u with pages released\n", n,
+            resizes_checked, with_released_pages);
     CHECK(resizes_checked >= 5);
     if (n >= 14000) CHECK(with_released_pages >= 2);
     collide_destroy(&m);

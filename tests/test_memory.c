@@ -34,7 +34,9 @@
 
 #define MB (1024.0 * 1024.0)
 /* Keys are a bijection of i + 1, so the image of 0 is never one of them. */
-static uint64_t key_of(size_t i) { return scramble(i + 1, 0xa11ce); }
+static uint64_t key_of(size_t i) {
+    return scramble(i + 1, 0xa11ce);
+}
 #define SPARE_KEY scramble(0, 0xa11ce)
 
 static ebb_stats stats_of(const umap *m) {
@@ -73,7 +75,8 @@ static void test_delete_most_then_fresh(void) {
     uint64_t *keys = malloc(n * sizeof *keys);
     CHECK(keys);
     rng g = {2024};
-    for (size_t i = 0; i < n; i++) keys[i] = key_of(i);
+    for (size_t i = 0; i < n; i++)
+        keys[i] = key_of(i);
     for (size_t i = n - 1; i > 0; i--) { /* shuffle: the first n - keep are deleted */
         size_t j = rng_below(&g, i + 1);
         uint64_t t = keys[i];
@@ -85,7 +88,8 @@ static void test_delete_most_then_fresh(void) {
     size_t base = rss_bytes();
     umap m;
     umap_init(&m);
-    for (size_t i = 0; ok && i < n; i++) ok = umap_put(&m, keys[i], i) == EBB_INSERTED;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = umap_put(&m, keys[i], i) == EBB_INSERTED;
     size_t rss_full = rss_since(base);
     for (size_t i = 0; ok && i < n - keep; i++) {
         ok = umap_delete(&m, keys[i]);
@@ -110,7 +114,8 @@ static void test_delete_most_then_fresh(void) {
 
     base = rss_bytes();
     umap_init(&m);
-    for (size_t i = n - keep; ok && i < n; i++) ok = umap_put(&m, keys[i], i) == EBB_INSERTED;
+    for (size_t i = n - keep; ok && i < n; i++)
+        ok = umap_put(&m, keys[i], i) == EBB_INSERTED;
     settle(&m);
     size_t rss_fresh = rss_since(base);
     ebb_stats fresh = stats_of(&m);
@@ -124,17 +129,17 @@ static void test_delete_most_then_fresh(void) {
     fprintf(stderr,
             "  %zu inserted: RSS +%.1f MB; 90%% deleted: +%.2f MB (table %.2f MB); fresh map of "
             "the %zu survivors: +%.2f MB (table %.2f MB); ratio %.2f; after clear: +%.2f MB\n",
-            n, rss_full / MB, rss_after / MB, st.bytes / MB, keep, rss_fresh / MB,
-            fresh.bytes / MB, ratio, rss_cleared / MB);
+            n, rss_full / MB, rss_after / MB, st.bytes / MB, keep, rss_fresh / MB, fresh.bytes / MB,
+            ratio, rss_cleared / MB);
     fprintf(stderr, "  survivors' table %.2fx entries*16; after shrink_to_fit %.2fx\n",
             (double)st.bytes / (double)(keep * 16), (double)fit.bytes / (double)(keep * 16));
     CHECK(ok);
     CHECK(st.bytes <= fresh.bytes * 13 / 10); /* the map's own view of (a) */
     CHECK((double)fit.bytes <= (double)keep * 16 * 1.25 + 512);
     if (UNDER_ASAN) return;
-    CHECK(rss_full > n * 16);                        /* the measurement sees the table */
-    CHECK(ratio <= 1.3);                             /* (a) */
-    CHECK((double)rss_cleared <= 1.0 * MB);          /* (b) */
+    CHECK(rss_full > n * 16);               /* the measurement sees the table */
+    CHECK(ratio <= 1.3);                    /* (a) */
+    CHECK((double)rss_cleared <= 1.0 * MB); /* (b) */
 }
 
 /* (d) No operation moves more than a bounded number of entries: growing to N, then deleting
@@ -169,12 +174,12 @@ static void test_bounded_moves(void) {
     fprintf(stderr,
             "  growing to %zu: %llu grows moved %llu entries, at most %llu in one insert; "
             "deleting all: %llu shrinks moved %llu, at most %llu in one delete\n",
-            n, (unsigned long long)grows, (unsigned long long)grown,
-            (unsigned long long)max_insert, (unsigned long long)st.shrinks,
-            (unsigned long long)(st.moved - grown), (unsigned long long)max_delete);
+            n, (unsigned long long)grows, (unsigned long long)grown, (unsigned long long)max_insert,
+            (unsigned long long)st.shrinks, (unsigned long long)(st.moved - grown),
+            (unsigned long long)max_delete);
     CHECK(ok);
-    CHECK(grown >= n / 2);     /* the counter counts: resizes did move entries */
-    CHECK(st.moved > grown);   /* and so did the shrinks */
+    CHECK(grown >= n / 2);   /* the counter counts: resizes did move entries */
+    CHECK(st.moved > grown); /* and so did the shrinks */
     CHECK(max_insert <= MAX_MOVED_GROWING);
     CHECK(max_delete <= MAX_MOVED_SHRINKING);
 }
@@ -192,7 +197,8 @@ static void test_churn_rss(void) {
     umap m;
     umap_init(&m);
     size_t next = 0;
-    for (size_t i = 0; ok && i < n; i++) ok = umap_put(&m, live[i] = key_of(next++), i) == EBB_INSERTED;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = umap_put(&m, live[i] = key_of(next++), i) == EBB_INSERTED;
     settle(&m);
     size_t rss_before = rss_since(base);
     ebb_stats st0 = stats_of(&m);
@@ -207,7 +213,8 @@ static void test_churn_rss(void) {
     ebb_stats st1 = stats_of(&m);
     umap_destroy(&m);
     free(live);
-    fprintf(stderr, "  churn at %zu entries, %lu ops: RSS +%.2f MB before, +%.2f MB after (%.3fx); "
+    fprintf(stderr,
+            "  churn at %zu entries, %lu ops: RSS +%.2f MB before, +%.2f MB after (%.3fx); "
             "table %zu -> %zu bytes\n",
             n, ops, rss_before / MB, rss_after / MB,
             (double)rss_after / (double)(rss_before ? rss_before : 1), st0.bytes, st1.bytes);

@@ -27,9 +27,9 @@ enum { UNUSED, LIVE, DESTROYED, RELEASED };
 static struct {
     uint8_t *state; /* per id */
     size_t ids, cap;
-    size_t live;           /* created and neither destroyed nor released */
-    unsigned long errors;  /* destroyed or released twice, or an id never created */
-    bool fail_clone;       /* make the next key clone fail */
+    size_t live;          /* created and neither destroyed nor released */
+    unsigned long errors; /* destroyed or released twice, or an id never created */
+    bool fail_clone;      /* make the next key clone fail */
 } objs;
 
 static obj *obj_new(uint64_t name) {
@@ -62,9 +62,15 @@ static void obj_end(obj *o, uint8_t how) {
     free(o);
 }
 
-static void obj_destroy(obj *o) { obj_end(o, DESTROYED); } /* the map's destructor */
-static void obj_release(obj *o) { obj_end(o, RELEASED); }  /* the test frees what it owns */
-static void obj_destroy_void(void *o) { obj_destroy(o); }
+static void obj_destroy(obj *o) {
+    obj_end(o, DESTROYED);
+} /* the map's destructor */
+static void obj_release(obj *o) {
+    obj_end(o, RELEASED);
+} /* the test frees what it owns */
+static void obj_destroy_void(void *o) {
+    obj_destroy(o);
+}
 
 static obj *obj_clone(const obj *k) {
     if (objs.fail_clone) {
@@ -74,12 +80,15 @@ static obj *obj_clone(const obj *k) {
     return obj_new(k->name);
 }
 
-static uint8_t state_of(const obj *o) { return objs.state[o->id]; }
+static uint8_t state_of(const obj *o) {
+    return objs.state[o->id];
+}
 
 /* Every id created has ended exactly once; returns the count still live. */
 static size_t objs_unended(void) {
     size_t n = 0;
-    for (size_t i = 0; i < objs.ids; i++) n += objs.state[i] == LIVE || objs.state[i] == UNUSED;
+    for (size_t i = 0; i < objs.ids; i++)
+        n += objs.state[i] == LIVE || objs.state[i] == UNUSED;
     return n;
 }
 
@@ -182,11 +191,13 @@ static void test_consumed_keys(void) {
     CHECK_EQ_U(owned_count(&m), 0);
 
     /* clear, iter_delete and destroy destroy everything that is left, once. */
-    for (uint64_t i = 0; i < 3000; i++) owned_put(&m, obj_new(i), obj_new(i));
+    for (uint64_t i = 0; i < 3000; i++)
+        owned_put(&m, obj_new(i), obj_new(i));
     CHECK_EQ_U(objs.live, 6000);
     owned_clear(&m);
     CHECK_EQ_U(objs.live, 0);
-    for (uint64_t i = 0; i < 3000; i++) owned_put(&m, obj_new(i), obj_new(i));
+    for (uint64_t i = 0; i < 3000; i++)
+        owned_put(&m, obj_new(i), obj_new(i));
     size_t n = 0;
     for (owned_iter it = owned_begin(&m); !owned_iter_done(&it); owned_next(&it))
         if (n++ % 3 == 0) owned_iter_delete(&it);

@@ -30,7 +30,8 @@
 /* Strings with a weak 32-bit hash. */
 static uint32_t fnv1a32(const char *s) {
     uint32_t h = 2166136261u;
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * 16777619u;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
     return h;
 }
 
@@ -63,7 +64,8 @@ static size_t miss_groups(const ebb_table *t, uint64_t h) {
 
 static shape shape_of(const ebb_stats *st, const ebb_core *c, const uint64_t *absent, size_t n) {
     double sum = 0;
-    for (size_t i = 0; i < n; i++) sum += (double)miss_groups(&c->cur, absent[i]);
+    for (size_t i = 0; i < n; i++)
+        sum += (double)miss_groups(&c->cur, absent[i]);
     return (shape){st->mean_probe + 1, sum / (double)n, st->longest_probe, st->bytes};
 }
 
@@ -79,7 +81,8 @@ static shape shape_of(const ebb_stats *st, const ebb_core *c, const uint64_t *ab
     }                                                                                              \
     static shape M##_measure(M *m, KEY spare, KEY const *absent, size_t n, uint64_t *hashes) {     \
         M##_settle(m, spare);                                                                      \
-        for (size_t i = 0; i < n; i++) hashes[i] = M##__hash(absent[i], m->core.seed);             \
+        for (size_t i = 0; i < n; i++)                                                             \
+            hashes[i] = M##__hash(absent[i], m->core.seed);                                        \
         ebb_stats st;                                                                              \
         M##_stats(m, &st);                                                                         \
         return shape_of(&st, &m->core, hashes, n);                                                 \
@@ -102,11 +105,16 @@ static const char *const pattern_name[] = {"random", "ms timestamps", "ms timest
 /* Key i of a pattern; i >= n gives keys of the same pattern absent from a map of n. */
 static uint64_t pattern_key(enum pattern p, uint64_t i, rng *g) {
     switch (p) {
-    case RANDOM: return scramble(i, 0xfeed);
-    case MS_CONSECUTIVE: return EPOCH_MS + i;
-    case MS_JITTER: return EPOCH_MS + i * 10 + rng_below(g, 10); /* distinct: one per 10 ms */
-    case MULT_1024: return i << 10;
-    default: return i + 1;
+    case RANDOM:
+        return scramble(i, 0xfeed);
+    case MS_CONSECUTIVE:
+        return EPOCH_MS + i;
+    case MS_JITTER:
+        return EPOCH_MS + i * 10 + rng_below(g, 10); /* distinct: one per 10 ms */
+    case MULT_1024:
+        return i << 10;
+    default:
+        return i + 1;
     }
 }
 
@@ -114,8 +122,10 @@ static shape u64_shape(enum pattern p, size_t n, uint64_t *absent, uint64_t *has
     rng g = {(uint64_t)p + 1};
     weakmap m;
     weakmap_init(&m);
-    for (size_t i = 0; i < n; i++) weakmap_put(&m, pattern_key(p, i, &g), i);
-    for (size_t i = 0; i < SAMPLE; i++) absent[i] = pattern_key(p, n + i, &g);
+    for (size_t i = 0; i < n; i++)
+        weakmap_put(&m, pattern_key(p, i, &g), i);
+    for (size_t i = 0; i < SAMPLE; i++)
+        absent[i] = pattern_key(p, n + i, &g);
     shape s = weakmap_measure(&m, ~(uint64_t)1, absent, SAMPLE, hashes);
     if (weakmap_count(&m) != n) s.hit = 1e9; /* keys of a pattern must be distinct */
     weakmap_destroy(&m);
@@ -127,7 +137,9 @@ static void path_key(char *buf, size_t i) {
     snprintf(buf, PATH_LEN, "/api/v1/users/session/%07u", (unsigned)i);
 }
 
-static bool within(double x, double reference, double factor) { return x <= reference * factor; }
+static bool within(double x, double reference, double factor) {
+    return x <= reference * factor;
+}
 
 static void report(const char *name, size_t n, shape s, shape r) {
     fprintf(stderr, "  %-24s n=%-8zu hit %.3f (%.2fx)  miss %.3f (%.2fx)  longest %u (random %u)\n",
@@ -158,7 +170,8 @@ static void patterned_at(size_t n) {
         }
         strmap_default d;
         strmap_default_init(&d);
-        for (size_t i = 0; i < n; i++) strmap_default_put(&d, keys[i], i);
+        for (size_t i = 0; i < n; i++)
+            strmap_default_put(&d, keys[i], i);
         shape s = strmap_default_measure(&d, "-", keys + n, SAMPLE, hashes);
         ok = strmap_default_count(&d) == n;
         strmap_default_destroy(&d);
@@ -168,7 +181,8 @@ static void patterned_at(size_t n) {
     if (ok) {
         strmap_fnv f;
         strmap_fnv_init(&f);
-        for (size_t i = 0; i < n; i++) strmap_fnv_put(&f, keys[i], i);
+        for (size_t i = 0; i < n; i++)
+            strmap_fnv_put(&f, keys[i], i);
         shape s = strmap_fnv_measure(&f, "-", keys + n, SAMPLE, hashes);
         ok = strmap_fnv_count(&f) == n;
         strmap_fnv_destroy(&f);
@@ -182,8 +196,12 @@ static void patterned_at(size_t n) {
     CHECK(ok);
 }
 
-static void test_patterned_100k(void) { patterned_at(test_scaled(100000)); }
-static void test_patterned_1m(void) { patterned_at(test_scaled(1000000)); }
+static void test_patterned_100k(void) {
+    patterned_at(test_scaled(100000));
+}
+static void test_patterned_1m(void) {
+    patterned_at(test_scaled(1000000));
+}
 
 /* ---- Churn at a steady size ----------------------------------------------------------------- */
 
@@ -207,12 +225,13 @@ static struct churn_result {
                       {"sliding timestamps", {0, 0, 0, 0}, {0, 0, 0, 0}, false}};
 
 static void churn_report(const struct churn_result *r) {
-    fprintf(stderr,
-            "  churn, %-20s hit %.3f vs fresh %.3f (%.2fx)  miss %.3f vs %.3f (%.2fx)  bytes %zu vs "
-            "%zu (%.2fx)\n",
-            r->name, r->churned.hit, r->fresh.hit, r->churned.hit / r->fresh.hit, r->churned.miss,
-            r->fresh.miss, r->churned.miss / r->fresh.miss, r->churned.bytes, r->fresh.bytes,
-            (double)r->churned.bytes / (double)r->fresh.bytes);
+    fprintf(
+        stderr,
+        "  churn, %-20s hit %.3f vs fresh %.3f (%.2fx)  miss %.3f vs %.3f (%.2fx)  bytes %zu vs "
+        "%zu (%.2fx)\n",
+        r->name, r->churned.hit, r->fresh.hit, r->churned.hit / r->fresh.hit, r->churned.miss,
+        r->fresh.miss, r->churned.miss / r->fresh.miss, r->churned.bytes, r->fresh.bytes,
+        (double)r->churned.bytes / (double)r->fresh.bytes);
 }
 
 /* Steady size n, `pairs` fresh-key insert/delete pairs: random keys (delete a random live one),
@@ -228,14 +247,16 @@ static bool run_churn(void) {
     weakmap m;
     weakmap_init(&m);
     uint64_t next = 0;
-    for (size_t i = 0; ok && i < n; i++) weakmap_put(&m, live[i] = scramble(next++, 7), 0);
+    for (size_t i = 0; ok && i < n; i++)
+        weakmap_put(&m, live[i] = scramble(next++, 7), 0);
     for (unsigned long j = 0; ok && j < pairs; j++) {
         ok = weakmap_put(&m, scramble(next++, 7), j) == EBB_INSERTED;
         size_t victim = rng_below(&g, n);
         ok = ok && weakmap_delete(&m, live[victim]);
         live[victim] = scramble(next - 1, 7);
     }
-    for (size_t i = 0; ok && i < SAMPLE; i++) absent[i] = scramble(next + i, 7);
+    for (size_t i = 0; ok && i < SAMPLE; i++)
+        absent[i] = scramble(next + i, 7);
     if (ok) {
         churn_results[0].churned = weakmap_measure(&m, ~(uint64_t)1, absent, SAMPLE, hashes);
         ok = weakmap_count(&m) == n && weakmap_check(&m) == 0;
@@ -248,12 +269,14 @@ static bool run_churn(void) {
     weakmap_destroy(&m);
 
     weakmap_init(&m);
-    for (size_t i = 0; ok && i < n; i++) weakmap_put(&m, EPOCH_MS + i, 0);
+    for (size_t i = 0; ok && i < n; i++)
+        weakmap_put(&m, EPOCH_MS + i, 0);
     for (unsigned long j = 0; ok && j < pairs; j++) {
         ok = weakmap_put(&m, EPOCH_MS + n + j, j) == EBB_INSERTED;
         ok = ok && weakmap_delete(&m, EPOCH_MS + j);
     }
-    for (size_t i = 0; ok && i < SAMPLE; i++) absent[i] = EPOCH_MS + n + pairs + i;
+    for (size_t i = 0; ok && i < SAMPLE; i++)
+        absent[i] = EPOCH_MS + n + pairs + i;
     if (ok) {
         churn_results[1].churned = weakmap_measure(&m, ~(uint64_t)1, absent, SAMPLE, hashes);
         ok = weakmap_count(&m) == n && weakmap_check(&m) == 0;

@@ -38,7 +38,8 @@ static void test_median_matches_sort(void) {
     rng_state = 1;
     double v[301], sorted[301];
     for (size_t n = 1; n <= 301; n += 7) {
-        for (size_t i = 0; i < n; i++) v[i] = floor(uniform01() * 20); /* many duplicates */
+        for (size_t i = 0; i < n; i++)
+            v[i] = floor(uniform01() * 20); /* many duplicates */
         memcpy(sorted, v, n * sizeof *v);
         qsort(sorted, n, sizeof *sorted, cmp_double);
         double want = n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
@@ -51,9 +52,11 @@ static void test_theil_sen_against_brute_force(void) {
     double t[60], y[60], pairs[60 * 59 / 2], all[60 * 59 / 2];
     for (int round = 0; round < 20; round++) {
         size_t n = 10 + (size_t)(uniform01() * 50), m = 0;
-        for (size_t i = 0; i < n; i++) t[i] = (double)i + uniform01() * 0.5, y[i] = uniform01();
         for (size_t i = 0; i < n; i++)
-            for (size_t j = i + 1; j < n; j++) all[m++] = (y[j] - y[i]) / (t[j] - t[i]);
+            t[i] = (double)i + uniform01() * 0.5, y[i] = uniform01();
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = i + 1; j < n; j++)
+                all[m++] = (y[j] - y[i]) / (t[j] - t[i]);
         qsort(all, m, sizeof *all, cmp_double);
         double want = m % 2 ? all[m / 2] : (all[m / 2 - 1] + all[m / 2]) / 2, slope, conc;
         CHECK(ebb_theil_sen(t, y, n, pairs, &slope, &conc) == n * (n - 1) / 2);
@@ -61,8 +64,10 @@ static void test_theil_sen_against_brute_force(void) {
         CHECK(conc > 0.2 && conc < 0.8);
     }
     /* An exact line with a quarter of its points wild: the slope does not move. */
-    for (size_t i = 0; i < 40; i++) t[i] = (double)i, y[i] = 3 * (double)i + 7;
-    for (size_t i = 0; i < 40; i += 4) y[i] = 1e9;
+    for (size_t i = 0; i < 40; i++)
+        t[i] = (double)i, y[i] = 3 * (double)i + 7;
+    for (size_t i = 0; i < 40; i += 4)
+        y[i] = 1e9;
     double slope, conc;
     CHECK(ebb_theil_sen(t, y, 40, pairs, &slope, &conc) == 40 * 39 / 2);
     CHECK(slope == 3);
@@ -70,14 +75,16 @@ static void test_theil_sen_against_brute_force(void) {
 }
 
 /* Seeds per target: 6, or 1 in instrumented builds (EBB_TEST_SCALE < 1). */
-static uint64_t seeds(void) { return test_scale() < 1 ? 1 : 6; }
+static uint64_t seeds(void) {
+    return test_scale() < 1 ? 1 : 6;
+}
 
 /* ---- leaks ----------------------------------------------------------------------------------- */
 
 struct leak_run {
-    double first_report; /* seconds after the leak began, or -1 */
+    double first_report;    /* seconds after the leak began, or -1 */
     double worst_eta_error; /* largest |eta / truth - 1| over every reporting sample */
-    int false_before;    /* a leak reported before the leak began */
+    int false_before;       /* a leak reported before the leak began */
 };
 
 /* 100 MB flat until `onset`, then growing at `rate` bytes/s until `end`; limit 500 MB. */
@@ -144,9 +151,9 @@ enum shape { SLOW_RISE, FAST_RISE, TRIANGLE };
 
 /* Swings ±20% around 100 MB: the value at phase p in [0, 1) of a period. */
 static double sawtooth(enum shape s, double p) {
-    double x = s == SLOW_RISE ? (p < 0.9 ? p / 0.9 : (1 - p) / 0.1)
-             : s == FAST_RISE ? (p < 0.1 ? p / 0.1 : (1 - p) / 0.9)
-                              : (p < 0.5 ? 2 * p : 2 * (1 - p));
+    double x = s == SLOW_RISE   ? (p < 0.9 ? p / 0.9 : (1 - p) / 0.1)
+               : s == FAST_RISE ? (p < 0.1 ? p / 0.1 : (1 - p) / 0.9)
+                                : (p < 0.5 ? 2 * p : 2 * (1 - p));
     return 100 * MB * (0.8 + 0.4 * x);
 }
 

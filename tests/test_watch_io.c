@@ -16,8 +16,9 @@
 #include "check.h"
 
 static void test_parse_status(void) {
-    const char *status = "Name:\tcat\nVmPeak:\t    3776 kB\nVmRSS:\t    1928 kB\nRssAnon:\t     144 kB\n"
-                         "RssFile:\t    1784 kB\nRssShmem:\t       0 kB\nVmSwap:\t      12 kB\n";
+    const char *status =
+        "Name:\tcat\nVmPeak:\t    3776 kB\nVmRSS:\t    1928 kB\nRssAnon:\t     144 kB\n"
+        "RssFile:\t    1784 kB\nRssShmem:\t       0 kB\nVmSwap:\t      12 kB\n";
     struct ebb_proc_sample s;
     memset(&s, 0, sizeof s);
     CHECK(ebb_parse_status(status, &s) == 0);
@@ -31,14 +32,16 @@ static void test_parse_status(void) {
     CHECK(ebb_parse_status("VmRSSX:\t5 kB\n", &s) == -1);
     uint64_t pss = 0;
     CHECK(ebb_parse_smaps_rollup("55a-7ff ---p 0 00:00 0 [rollup]\nRss:  1672 kB\nPss:   638 kB\n"
-                                 "Pss_Dirty:  112 kB\n", &pss) == 0);
+                                 "Pss_Dirty:  112 kB\n",
+                                 &pss) == 0);
     CHECK_EQ_U(pss, 638 * 1024);
     CHECK(ebb_parse_smaps_rollup("", &pss) == -1);
 }
 
 static void test_parse_cgroup_files(void) {
     char path[256];
-    CHECK(ebb_parse_proc_cgroup("4:memory:/x\n0::/system.slice/app.service\n", path, sizeof path) == 0);
+    CHECK(ebb_parse_proc_cgroup("4:memory:/x\n0::/system.slice/app.service\n", path, sizeof path) ==
+          0);
     CHECK(!strcmp(path, "/system.slice/app.service"));
     CHECK(ebb_parse_proc_cgroup("4:memory:/x\n", path, sizeof path) == -1);
     const char *mountinfo =
@@ -47,7 +50,8 @@ static void test_parse_cgroup_files(void) {
         "41 31 0:38 / /sys/fs/cgroup/unified rw,relatime shared:9 - cgroup2 cgroup2 rw\n";
     CHECK(ebb_parse_cgroup2_mount(mountinfo, path, sizeof path) == 0);
     CHECK(!strcmp(path, "/sys/fs/cgroup/unified"));
-    CHECK(ebb_parse_cgroup2_mount("35 31 0:32 / /a rw - cgroup cgroup rw\n", path, sizeof path) == -1);
+    CHECK(ebb_parse_cgroup2_mount("35 31 0:32 / /a rw - cgroup cgroup rw\n", path, sizeof path) ==
+          -1);
 }
 
 static void write_file(const char *dir, const char *name, const char *text) {
@@ -70,7 +74,8 @@ static void test_cgroup_tree(void) {
     write_file(app, "memory.max", "max\n");
     write_file(leaf, "memory.max", "3221225472\n");
     write_file(leaf, "memory.current", "104857600\n");
-    write_file(leaf, "memory.events", "low 0\nhigh 4\nmax 9\noom 2\noom_kill 1\noom_group_kill 0\n");
+    write_file(leaf, "memory.events",
+               "low 0\nhigh 4\nmax 9\noom 2\noom_kill 1\noom_group_kill 0\n");
     struct ebb_cgroup_mem m;
     CHECK(ebb_cgroup_read(leaf, root, &m) == 0);
     CHECK_EQ_U(m.current, 104857600);
@@ -101,9 +106,10 @@ static void test_replay_lines(void) {
     CHECK(ebb_replay_parse_line("  3 , 7 \r\n", &t, &b) == 1 && t == 3 && b == 7);
     CHECK(ebb_replay_parse_line("# comment\n", &t, &b) == 0);
     CHECK(ebb_replay_parse_line("   \n", &t, &b) == 0);
-    static const char *const bad[] = {"abc", "1,", ",5", "1;5", "1,5,6", "-1,5", "1,-5", "1,5.5",
-                                      "1,1e9", "inf,5", "1,nan", "1 5", "0x1,5", NULL};
-    for (size_t i = 0; bad[i]; i++) CHECK(ebb_replay_parse_line(bad[i], &t, &b) == -1);
+    static const char *const bad[] = {"abc",   "1,",    ",5",    "1;5",   "1,5,6", "-1,5",  "1,-5",
+                                      "1,5.5", "1,1e9", "inf,5", "1,nan", "1 5",   "0x1,5", NULL};
+    for (size_t i = 0; bad[i]; i++)
+        CHECK(ebb_replay_parse_line(bad[i], &t, &b) == -1);
 }
 
 static void test_replay_file_errors(void) {
@@ -139,15 +145,27 @@ static void test_record_format_round_trips(void) {
 }
 
 static void test_metrics_text(void) {
-    struct ebb_metrics m = {.pid = 42, .samples = 7, .alerts = 1, .rss = 104857600, .baseline = 100,
-                            .ratio = 1.25, .severity = 1, .leak = 1, .leak_rate = 1000, .eta = 60,
-                            .has_cgroup = 1, .cg_current = 5, .cg_max = -1, .cg_oom_kill = 3};
+    struct ebb_metrics m = {.pid = 42,
+                            .samples = 7,
+                            .alerts = 1,
+                            .rss = 104857600,
+                            .baseline = 100,
+                            .ratio = 1.25,
+                            .severity = 1,
+                            .leak = 1,
+                            .leak_rate = 1000,
+                            .eta = 60,
+                            .has_cgroup = 1,
+                            .cg_current = 5,
+                            .cg_max = -1,
+                            .cg_oom_kill = 3};
     char buf[8192];
     size_t n = ebb_metrics_format(buf, sizeof buf, &m);
     CHECK(n == strlen(buf) && n < sizeof buf);
     CHECK(strstr(buf, "ebb_watch_info{pid=\"42\"} 1\n") != NULL);
     CHECK(strstr(buf, "# TYPE ebb_watch_rss_bytes gauge\nebb_watch_rss_bytes 104857600\n") != NULL);
-    CHECK(strstr(buf, "# TYPE ebb_watch_samples_total counter\nebb_watch_samples_total 7\n") != NULL);
+    CHECK(strstr(buf, "# TYPE ebb_watch_samples_total counter\nebb_watch_samples_total 7\n") !=
+          NULL);
     CHECK(strstr(buf, "ebb_watch_severity 1\n") != NULL);
     CHECK(strstr(buf, "ebb_watch_leak_bytes_per_second 1000\n") != NULL);
     CHECK(strstr(buf, "ebb_watch_eta_seconds 60\n") != NULL);
@@ -174,11 +192,13 @@ static void test_listen_addresses(void) {
     CHECK(ebb_listen_parse(":9464", &a, &len, err, sizeof err) == 0);
     CHECK(((struct sockaddr_in *)&a)->sin_addr.s_addr == htonl(INADDR_LOOPBACK));
     CHECK(ebb_listen_parse("0.0.0.0:80", &a, &len, err, sizeof err) == 0);
-    CHECK(ebb_listen_parse("[::1]:9464", &a, &len, err, sizeof err) == 0 && a.ss_family == AF_INET6);
+    CHECK(ebb_listen_parse("[::1]:9464", &a, &len, err, sizeof err) == 0 &&
+          a.ss_family == AF_INET6);
     CHECK(ebb_listen_parse("localhost:1", &a, &len, err, sizeof err) == 0);
-    static const char *const bad[] = {"", ":", "x", "1.2.3:80", "host:80", "[::1:80", ":65536",
-                                      ":-1", ":+5", "1.2.3.4:", NULL};
-    for (size_t i = 0; bad[i]; i++) CHECK(ebb_listen_parse(bad[i], &a, &len, err, sizeof err) == -1);
+    static const char *const bad[] = {"",       ":",   "x",   "1.2.3:80", "host:80", "[::1:80",
+                                      ":65536", ":-1", ":+5", "1.2.3.4:", NULL};
+    for (size_t i = 0; bad[i]; i++)
+        CHECK(ebb_listen_parse(bad[i], &a, &len, err, sizeof err) == -1);
 }
 
 static void test_history_and_plot(void) {
@@ -189,7 +209,8 @@ static void test_history_and_plot(void) {
     CHECK(ebb_plot_svg(f, &h, levels, "empty") == -1);
     unsigned long n = test_scaled(EBB_HISTORY_MAX + 10);
     for (unsigned long i = 0; i < n; i++)
-        CHECK(ebb_history_push(&h, (double)i, 1e8 + (double)(i % 100) * 1e6, 1e8, i % 4, i > n / 2) == 0);
+        CHECK(ebb_history_push(&h, (double)i, 1e8 + (double)(i % 100) * 1e6, 1e8, i % 4,
+                               i > n / 2) == 0);
     CHECK(h.n <= EBB_HISTORY_MAX);
     if (n > EBB_HISTORY_MAX) CHECK(h.n >= EBB_HISTORY_MAX / 2); /* halved once, not emptied */
     CHECK(h.t[0] == 0 && h.t[h.n - 1] > h.t[h.n - 2]);
@@ -203,7 +224,8 @@ static void test_history_and_plot(void) {
     CHECK(strstr(svg, "<svg") && strstr(svg, "</svg>"));
     CHECK(strstr(svg, "ebb &lt;watch&gt; &amp; co") != NULL);
     size_t lines = 0;
-    for (char *p = svg; (p = strstr(p, "<polyline")); p++) lines++;
+    for (char *p = svg; (p = strstr(p, "<polyline")); p++)
+        lines++;
     CHECK(lines == 5);
     free(svg);
     fclose(f);

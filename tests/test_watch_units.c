@@ -12,10 +12,22 @@ static void test_sizes(void) {
         const char *text;
         uint64_t bytes;
     } ok[] = {
-        {"0", 0},           {"4096", 4096},          {"4096B", 4096},        {"512M", 512ull << 20},
-        {"512m", 512ull << 20}, {"2G", 2ull << 30},  {"1.5GiB", 3ull << 29}, {"1.5gib", 3ull << 29},
-        {"1Ki", 1024},      {"1K", 1024},            {"1KB", 1000},          {"1MB", 1000000},
-        {"2GB", 2000000000}, {"1T", 1ull << 40},     {"0.5K", 512},          {"1.", 1},
+        {"0", 0},
+        {"4096", 4096},
+        {"4096B", 4096},
+        {"512M", 512ull << 20},
+        {"512m", 512ull << 20},
+        {"2G", 2ull << 30},
+        {"1.5GiB", 3ull << 29},
+        {"1.5gib", 3ull << 29},
+        {"1Ki", 1024},
+        {"1K", 1024},
+        {"1KB", 1000},
+        {"1MB", 1000000},
+        {"2GB", 2000000000},
+        {"1T", 1ull << 40},
+        {"0.5K", 512},
+        {"1.", 1},
         {".5M", 1ull << 19},
     };
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
@@ -23,9 +35,9 @@ static void test_sizes(void) {
         CHECK(ebb_parse_size(ok[i].text, &v) == 0);
         CHECK_EQ_U(v, ok[i].bytes);
     }
-    static const char *const bad[] = {"", "M", "-1G", "+1G", " 1G", "1G ", "1.5", "12Q", "1e3",
-                                      "0x10", "inf", "nan", "1GiBB", "1..5G", "99999999999T",
-                                      "1 G", NULL};
+    static const char *const bad[] = {"",      "M",     "-1G",          "+1G",  " 1G", "1G ",
+                                      "1.5",   "12Q",   "1e3",          "0x10", "inf", "nan",
+                                      "1GiBB", "1..5G", "99999999999T", "1 G",  NULL};
     uint64_t v = 777;
     for (size_t i = 0; bad[i]; i++) {
         if (ebb_parse_size(bad[i], &v) != -1) fprintf(stderr, "  accepted '%s'\n", bad[i]);
@@ -46,7 +58,8 @@ static void test_durations(void) {
     CHECK(ebb_parse_duration("1.5h", &v) == 0 && v == 5400);
     CHECK(ebb_parse_duration("1d", &v) == 0 && v == 86400);
     static const char *const bad[] = {"", "s", "-1s", "1x", "1 s", "1e2s", "inf", "3parsecs", NULL};
-    for (size_t i = 0; bad[i]; i++) CHECK(ebb_parse_duration(bad[i], &v) == -1);
+    for (size_t i = 0; bad[i]; i++)
+        CHECK(ebb_parse_duration(bad[i], &v) == -1);
 }
 
 static void test_rates_and_numbers(void) {
@@ -56,8 +69,10 @@ static void test_rates_and_numbers(void) {
     CHECK(ebb_parse_rate("60M/min", &v) == 0 && v == 1048576);
     CHECK(ebb_parse_rate("60M/m", &v) == 0 && v == 1048576);
     CHECK(ebb_parse_rate("3600K/h", &v) == 0 && v == 1024);
-    static const char *const bad[] = {"", "/s", "1M/", "1M/fortnight", "1M/5m", "1M/ms", "x/s", NULL};
-    for (size_t i = 0; bad[i]; i++) CHECK(ebb_parse_rate(bad[i], &v) == -1);
+    static const char *const bad[] = {"",      "/s",    "1M/", "1M/fortnight",
+                                      "1M/5m", "1M/ms", "x/s", NULL};
+    for (size_t i = 0; bad[i]; i++)
+        CHECK(ebb_parse_rate(bad[i], &v) == -1);
     CHECK(ebb_parse_number("1.3", 1, 10, &v) == 0 && v == 1.3);
     CHECK(ebb_parse_number("0.5", 1, 10, &v) == -1);
     CHECK(ebb_parse_number("11", 1, 10, &v) == -1);

@@ -34,7 +34,8 @@ static inline uint64_t scramble(uint64_t x, uint64_t seed) {
 
 static inline uint64_t unshift(uint64_t y, int s) { /* inverse of y = x ^ (x >> s) */
     uint64_t x = y;
-    for (int i = 0; i < 64 / s + 1; i++) x = y ^ (x >> s);
+    for (int i = 0; i < 64 / s + 1; i++)
+        x = y ^ (x >> s);
     return x;
 }
 

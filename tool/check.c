@@ -77,15 +77,18 @@ static int parse_one(int c, const char *arg, struct check_opts *o) {
     double v;
     switch (c) {
     case OPT_MAX_RSS:
-        if (ebb_parse_size(arg, &o->max_rss)) return usage_error("bad --max-rss '%s' (expected a size like 512M, 2G, 1.5GiB)", arg);
+        if (ebb_parse_size(arg, &o->max_rss))
+            return usage_error("bad --max-rss '%s' (expected a size like 512M, 2G, 1.5GiB)", arg);
         o->has_rss = 1;
         return 0;
     case OPT_MAX_RATIO:
-        if (ebb_parse_number(arg, 1, 1e6, &o->max_ratio)) return usage_error("bad --max-ratio '%s' (expected a number >= 1)", arg);
+        if (ebb_parse_number(arg, 1, 1e6, &o->max_ratio))
+            return usage_error("bad --max-ratio '%s' (expected a number >= 1)", arg);
         o->has_ratio = 1;
         return 0;
     case OPT_MAX_RATE:
-        if (ebb_parse_rate(arg, &o->max_rate)) return usage_error("bad --max-leak-rate '%s' (expected a rate like 1M/min)", arg);
+        if (ebb_parse_rate(arg, &o->max_rate))
+            return usage_error("bad --max-leak-rate '%s' (expected a rate like 1M/min)", arg);
         o->has_rate = 1;
         return 0;
     case OPT_FOR:
@@ -95,7 +98,8 @@ static int parse_one(int c, const char *arg, struct check_opts *o) {
         if (ebb_parse_duration(arg, &v) || v <= 0) return usage_error("bad --interval '%s'", arg);
         o->interval = v;
         return 0;
-    default: return usage_error("%s", "bad option");
+    default:
+        return usage_error("%s", "bad option");
     }
 }
 
@@ -137,7 +141,8 @@ static int read_failure(pid_t pid, int err) {
         return EBB_EXIT_GONE;
     }
     if (err == -EACCES) {
-        printf("unknown: permission denied reading process %d (run as its owner or root)\n", (int)pid);
+        printf("unknown: permission denied reading process %d (run as its owner or root)\n",
+               (int)pid);
         return EBB_EXIT_DENIED;
     }
     printf("unknown: cannot read /proc/%d\n", (int)pid);
@@ -146,7 +151,8 @@ static int read_failure(pid_t pid, int err) {
 
 static void sleep_seconds(double s) {
     struct timespec ts = {(time_t)s, (long)((s - floor(s)) * 1e9)};
-    while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {}
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {
+    }
 }
 
 #define MAX_SERIES 4096
@@ -166,7 +172,8 @@ static int measure(const struct check_opts *o, struct series *s) {
         int err = ebb_proc_read(o->pid, 0, NULL, NULL, &p);
         if (err) return err;
         clock_gettime(CLOCK_MONOTONIC, &now);
-        double t = (double)(now.tv_sec - start.tv_sec) + (double)(now.tv_nsec - start.tv_nsec) / 1e9;
+        double t =
+            (double)(now.tv_sec - start.tv_sec) + (double)(now.tv_nsec - start.tv_nsec) / 1e9;
         s->t[s->n] = t;
         s->y[s->n++] = (double)p.rss;
         if (t + o->interval > o->span + 1e-9 || s->n == MAX_SERIES) return 0;
@@ -206,10 +213,13 @@ int ebb_cmd_check(int argc, char **argv) {
     else if (o.has_ratio && ratio > o.max_ratio)
         snprintf(why, sizeof why, " ratio %.2f > max-ratio %.2f", ratio, o.max_ratio);
     else if (o.has_rate && rate > o.max_rate)
-        snprintf(why, sizeof why, " growth %s/s > max-leak-rate %s/s", ebb_format_bytes(a, sizeof a, rate),
-                 ebb_format_bytes(b, sizeof b, o.max_rate));
-    printf("%s: pid %d rss %s", *why ? "unhealthy" : "ok", (int)o.pid, ebb_format_bytes(a, sizeof a, rss));
-    if (s.n > 1) printf(" ratio %.2f growth %s/s over %.1fs", ratio, ebb_format_bytes(b, sizeof b, rate), s.t[s.n - 1]);
+        snprintf(why, sizeof why, " growth %s/s > max-leak-rate %s/s",
+                 ebb_format_bytes(a, sizeof a, rate), ebb_format_bytes(b, sizeof b, o.max_rate));
+    printf("%s: pid %d rss %s", *why ? "unhealthy" : "ok", (int)o.pid,
+           ebb_format_bytes(a, sizeof a, rss));
+    if (s.n > 1)
+        printf(" ratio %.2f growth %s/s over %.1fs", ratio, ebb_format_bytes(b, sizeof b, rate),
+               s.t[s.n - 1]);
     printf("%s%s\n", *why ? " --" : "", why);
     return *why ? EBB_EXIT_ALERT : EBB_EXIT_OK;
 }

@@ -50,7 +50,9 @@ static uint64_t key_of(uint64_t i, uint64_t seed) {
 }
 
 /* One entry in ten survives the delete phase, chosen by a hash of its index. */
-static int survives(uint64_t i, uint64_t seed) { return key_of(i, ~seed) % 10 == 0; }
+static int survives(uint64_t i, uint64_t seed) {
+    return key_of(i, ~seed) % 10 == 0;
+}
 
 static double now(void) {
     struct timespec ts;
@@ -90,7 +92,9 @@ static size_t rss_bytes(void) {
     return (size_t)resident * (size_t)sysconf(_SC_PAGESIZE);
 }
 
-static double mb(size_t bytes) { return (double)bytes / (1024.0 * 1024.0); }
+static double mb(size_t bytes) {
+    return (double)bytes / (1024.0 * 1024.0);
+}
 
 /* Every tenth of a phase, one line on stderr (overwritten in place on a terminal). */
 static void progress(const demo *d, const char *what, uint64_t done, uint64_t total) {
@@ -322,9 +326,12 @@ static int parse_count(const char *s, uint64_t *out) {
     unsigned long long v = strtoull(s, &end, 10);
     if (errno || end == s) return -1;
     uint64_t mult = 1;
-    if (*end == 'k' || *end == 'K') mult = 1000, end++;
-    else if (*end == 'm' || *end == 'M') mult = 1000000, end++;
-    else if (*end == 'g' || *end == 'G') mult = 1000000000, end++;
+    if (*end == 'k' || *end == 'K')
+        mult = 1000, end++;
+    else if (*end == 'm' || *end == 'M')
+        mult = 1000000, end++;
+    else if (*end == 'g' || *end == 'G')
+        mult = 1000000000, end++;
     if (*end != '\0' || v > UINT64_MAX / mult) return -1;
     *out = v * mult;
     return 0;

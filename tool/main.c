@@ -13,8 +13,10 @@ struct command {
 
 static const struct command commands[] = {
     {"demo", ebb_cmd_demo, "grow a map, delete 90%, clear; show memory ebbing (ebb demo --help)"},
-    {"watch", ebb_cmd_watch, "watch a process's memory: levels, leak rate, time left (ebb watch --help)"},
-    {"check", ebb_cmd_check, "one memory health check, exit 0/1 for liveness probes (ebb check --help)"},
+    {"watch", ebb_cmd_watch,
+     "watch a process's memory: levels, leak rate, time left (ebb watch --help)"},
+    {"check", ebb_cmd_check,
+     "one memory health check, exit 0/1 for liveness probes (ebb check --help)"},
 };
 
 static void usage(FILE *out) {

@@ -82,7 +82,8 @@ static const char usage_text[] =
     "        --plot FILE.svg       write a chart of memory, baseline and thresholds at the end\n"
     "        --record FILE         write the samples as CSV (seconds,bytes)\n"
     "        --replay FILE         read samples from CSV instead of a process ('-' = stdin)\n"
-    "        --pss                 also read PSS from smaps_rollup (costs ~6 ms per GB resident per\n"
+    "        --pss                 also read PSS from smaps_rollup (costs ~6 ms per GB resident "
+    "per\n"
     "                              sample; needs the process owner's or root's permission)\n"
     "    -h, --help                this text\n"
     "    SIZE: 512M, 2G, 1.5GiB, 4096 (K/M/G/T and KiB.. = 1024^n, KB/MB.. = 1000^n).\n"
@@ -114,7 +115,8 @@ struct options {
     char **cmd;
 };
 
-/* ---- options ---------------------------------------------------------------------------------- */
+/* ---- options ----------------------------------------------------------------------------------
+ */
 
 static int usage_error(const char *fmt, const char *arg) {
     fprintf(stderr, "ebb watch: ");
@@ -156,30 +158,63 @@ static char **split_command(int *argc, char **argv) {
     return NULL;
 }
 
-enum { OPT_HYST = 256, OPT_CONFIRM, OPT_LISTEN, OPT_ON_ALERT, OPT_COOLDOWN, OPT_PLOT, OPT_RECORD,
-       OPT_REPLAY, OPT_PSS };
+enum {
+    OPT_HYST = 256,
+    OPT_CONFIRM,
+    OPT_LISTEN,
+    OPT_ON_ALERT,
+    OPT_COOLDOWN,
+    OPT_PLOT,
+    OPT_RECORD,
+    OPT_REPLAY,
+    OPT_PSS
+};
 
 static int parse_option(int c, const char *arg, struct options *o) {
     uint64_t size;
     double v;
     switch (c) {
-    case 'i': if (positive_duration(arg, &o->interval)) return usage_error("bad --interval '%s'", arg); break;
-    case 'b': if (positive_duration(arg, &o->det.baseline_window)) return usage_error("bad --baseline-window '%s'", arg); break;
-    case 'w': if (positive_duration(arg, &o->det.leak_window)) return usage_error("bad --leak-window '%s'", arg); break;
-    case 'd': if (positive_duration(arg, &o->duration)) return usage_error("bad --duration '%s'", arg); break;
-    case OPT_COOLDOWN: if (ebb_parse_duration(arg, &o->cooldown)) return usage_error("bad --cooldown '%s'", arg); break;
-    case 'L': if (parse_levels(arg, o->det.levels)) return usage_error("bad --levels '%s' (expected three ratios like 1.3,1.8,2.5)", arg); break;
-    case OPT_HYST: if (ebb_parse_number(arg, 0, 0.49, &o->det.hysteresis)) return usage_error("bad --hysteresis '%s' (expected 0 to 0.49)", arg); break;
+    case 'i':
+        if (positive_duration(arg, &o->interval)) return usage_error("bad --interval '%s'", arg);
+        break;
+    case 'b':
+        if (positive_duration(arg, &o->det.baseline_window))
+            return usage_error("bad --baseline-window '%s'", arg);
+        break;
+    case 'w':
+        if (positive_duration(arg, &o->det.leak_window))
+            return usage_error("bad --leak-window '%s'", arg);
+        break;
+    case 'd':
+        if (positive_duration(arg, &o->duration)) return usage_error("bad --duration '%s'", arg);
+        break;
+    case OPT_COOLDOWN:
+        if (ebb_parse_duration(arg, &o->cooldown)) return usage_error("bad --cooldown '%s'", arg);
+        break;
+    case 'L':
+        if (parse_levels(arg, o->det.levels))
+            return usage_error("bad --levels '%s' (expected three ratios like 1.3,1.8,2.5)", arg);
+        break;
+    case OPT_HYST:
+        if (ebb_parse_number(arg, 0, 0.49, &o->det.hysteresis))
+            return usage_error("bad --hysteresis '%s' (expected 0 to 0.49)", arg);
+        break;
     case OPT_CONFIRM:
-        if (ebb_parse_number(arg, 1, 1000, &v) || v != floor(v)) return usage_error("bad --confirm '%s' (expected 1 to 1000)", arg);
+        if (ebb_parse_number(arg, 1, 1000, &v) || v != floor(v))
+            return usage_error("bad --confirm '%s' (expected 1 to 1000)", arg);
         o->det.confirm = (unsigned)v;
         break;
     case 'l':
-        if (ebb_parse_size(arg, &size) || size == 0) return usage_error("bad --limit '%s' (expected a size like 512M or 2G)", arg);
+        if (ebb_parse_size(arg, &size) || size == 0)
+            return usage_error("bad --limit '%s' (expected a size like 512M or 2G)", arg);
         o->det.limit_bytes = (double)size;
         break;
-    case 'j': o->json = 1; break;
-    case 'q': o->quiet = 1; break;
+    case 'j':
+        o->json = 1;
+        break;
+    case 'q':
+        o->quiet = 1;
+        break;
     case OPT_LISTEN: {
         struct sockaddr_storage addr;
         socklen_t len;
@@ -188,29 +223,48 @@ static int parse_option(int c, const char *arg, struct options *o) {
         o->listen = arg;
         break;
     }
-    case OPT_ON_ALERT: o->on_alert = arg; break;
-    case OPT_PLOT: o->plot = arg; break;
-    case OPT_RECORD: o->record = arg; break;
-    case OPT_REPLAY: o->replay = arg; break;
-    case OPT_PSS: o->pss = 1; break;
-    default: return EBB_EXIT_USAGE; /* getopt has printed why */
+    case OPT_ON_ALERT:
+        o->on_alert = arg;
+        break;
+    case OPT_PLOT:
+        o->plot = arg;
+        break;
+    case OPT_RECORD:
+        o->record = arg;
+        break;
+    case OPT_REPLAY:
+        o->replay = arg;
+        break;
+    case OPT_PSS:
+        o->pss = 1;
+        break;
+    default:
+        return EBB_EXIT_USAGE; /* getopt has printed why */
     }
     return 0;
 }
 
 /* Fills *o; returns -1 after --help, else an exit status (0 = go on). */
 static int parse_options(int argc, char **argv, struct options *o) {
-    static const struct option longopts[] = {
-        {"interval", required_argument, NULL, 'i'},   {"baseline-window", required_argument, NULL, 'b'},
-        {"leak-window", required_argument, NULL, 'w'}, {"levels", required_argument, NULL, 'L'},
-        {"hysteresis", required_argument, NULL, OPT_HYST}, {"confirm", required_argument, NULL, OPT_CONFIRM},
-        {"limit", required_argument, NULL, 'l'},      {"duration", required_argument, NULL, 'd'},
-        {"json", no_argument, NULL, 'j'},             {"quiet", no_argument, NULL, 'q'},
-        {"listen", required_argument, NULL, OPT_LISTEN}, {"on-alert", required_argument, NULL, OPT_ON_ALERT},
-        {"cooldown", required_argument, NULL, OPT_COOLDOWN}, {"plot", required_argument, NULL, OPT_PLOT},
-        {"record", required_argument, NULL, OPT_RECORD}, {"replay", required_argument, NULL, OPT_REPLAY},
-        {"pss", no_argument, NULL, OPT_PSS},             {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {{"interval", required_argument, NULL, 'i'},
+                                             {"baseline-window", required_argument, NULL, 'b'},
+                                             {"leak-window", required_argument, NULL, 'w'},
+                                             {"levels", required_argument, NULL, 'L'},
+                                             {"hysteresis", required_argument, NULL, OPT_HYST},
+                                             {"confirm", required_argument, NULL, OPT_CONFIRM},
+                                             {"limit", required_argument, NULL, 'l'},
+                                             {"duration", required_argument, NULL, 'd'},
+                                             {"json", no_argument, NULL, 'j'},
+                                             {"quiet", no_argument, NULL, 'q'},
+                                             {"listen", required_argument, NULL, OPT_LISTEN},
+                                             {"on-alert", required_argument, NULL, OPT_ON_ALERT},
+                                             {"cooldown", required_argument, NULL, OPT_COOLDOWN},
+                                             {"plot", required_argument, NULL, OPT_PLOT},
+                                             {"record", required_argument, NULL, OPT_RECORD},
+                                             {"replay", required_argument, NULL, OPT_REPLAY},
+                                             {"pss", no_argument, NULL, OPT_PSS},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
     memset(o, 0, sizeof *o);
     o->interval = 1;
     o->cooldown = 300;
@@ -230,7 +284,8 @@ static int parse_options(int argc, char **argv, struct options *o) {
     if (targets != 1 || argc - optind > 1)
         return usage_error("%s", "give exactly one of PID, -- COMMAND, or --replay FILE");
     if (o->cmd && !o->cmd[0]) return usage_error("%s", "no command after --");
-    if (o->cmd && o->duration > 0) return usage_error("%s", "--duration does not apply to -- COMMAND");
+    if (o->cmd && o->duration > 0)
+        return usage_error("%s", "--duration does not apply to -- COMMAND");
     if (optind < argc && parse_pid(argv[optind], &o->pid))
         return usage_error("invalid PID '%s'", argv[optind]);
     if (ebb_detect_config_check(&o->det))
@@ -238,7 +293,8 @@ static int parse_options(int argc, char **argv, struct options *o) {
     return 0;
 }
 
-/* ---- signals ---------------------------------------------------------------------------------- */
+/* ---- signals ----------------------------------------------------------------------------------
+ */
 
 static volatile sig_atomic_t stop_requested, child_changed;
 static volatile pid_t forward_to;
@@ -284,7 +340,8 @@ static void reset_child_signals(const sigset_t *orig_mask) {
     sigprocmask(SIG_SETMASK, orig_mask, NULL);
 }
 
-/* ---- launching -------------------------------------------------------------------------------- */
+/* ---- launching --------------------------------------------------------------------------------
+ */
 
 /* Forks and execs cmd; reports exec failure through a close-on-exec pipe. */
 static pid_t launch(char **cmd, const sigset_t *orig_mask, int *exec_errno) {
@@ -300,7 +357,8 @@ static pid_t launch(char **cmd, const sigset_t *orig_mask, int *exec_errno) {
     }
     close(fds[1]);
     *exec_errno = 0;
-    if (pid > 0 && read(fds[0], exec_errno, sizeof *exec_errno) != sizeof *exec_errno) *exec_errno = 0;
+    if (pid > 0 && read(fds[0], exec_errno, sizeof *exec_errno) != sizeof *exec_errno)
+        *exec_errno = 0;
     close(fds[0]);
     return pid;
 }
@@ -311,7 +369,8 @@ static int exit_status_of(int status) {
     return EBB_EXIT_RUNTIME;
 }
 
-/* ---- the run ------------------------------------------------------------------------------------ */
+/* ---- the run ------------------------------------------------------------------------------------
+ */
 
 #define MAX_HOOKS 32
 
@@ -322,13 +381,13 @@ struct run {
     struct ebb_http *http;
     FILE *record, *plot;
     sigset_t orig_mask, wait_mask;
-    pid_t child;                /* launched command, or 0 */
-    pid_t hooks[MAX_HOOKS];     /* running --on-alert commands */
+    pid_t child;            /* launched command, or 0 */
+    pid_t hooks[MAX_HOOKS]; /* running --on-alert commands */
     char cg_root[4096], cg_dir[4096];
     int has_cgroup;
     uint64_t samples, alerts, last_oom_kill;
-    double last_hook_t;         /* sample time of the last hook run, or -inf */
-    int exit_status;            /* set when the run must end */
+    double last_hook_t; /* sample time of the last hook run, or -inf */
+    int exit_status;    /* set when the run must end */
     int done;
 };
 
@@ -407,7 +466,8 @@ static void alert(struct run *r, const char *event, const struct sample *s,
     }
     if (!r->o->on_alert) return;
     if (s->t - r->last_hook_t < r->o->cooldown) {
-        fprintf(stderr, "ebb watch: %s alert at t=%.1fs: --on-alert skipped (cooldown)\n", event, s->t);
+        fprintf(stderr, "ebb watch: %s alert at t=%.1fs: --on-alert skipped (cooldown)\n", event,
+                s->t);
         return;
     }
     run_hook(r, event, s, res, eta);
@@ -450,7 +510,8 @@ static void print_json(const struct run *r, const struct sample *s,
         printf("\"eta_s\":null,");
     if (p->has_cgroup) {
         printf("\"cgroup_current_bytes\":%" PRIu64 ",", p->cgroup.current);
-        if (p->cgroup.max != EBB_NO_LIMIT) printf("\"cgroup_max_bytes\":%" PRIu64 ",", p->cgroup.max);
+        if (p->cgroup.max != EBB_NO_LIMIT)
+            printf("\"cgroup_max_bytes\":%" PRIu64 ",", p->cgroup.max);
         printf("\"cgroup_oom_kill\":%" PRIu64 ",", p->cgroup.oom_kill);
     }
     printf("\"events\":[%s]}\n", events);
@@ -470,15 +531,26 @@ static void print_text(const struct sample *s, const struct ebb_detect_result *r
 static void publish(struct run *r, const struct sample *s, const struct ebb_detect_result *res,
                     double eta) {
     const struct ebb_proc_sample *p = &s->proc;
-    struct ebb_metrics m = {
-        .pid = r->o->pid, .samples = r->samples, .alerts = r->alerts, .rss = s->bytes,
-        .anon = (double)p->anon, .file = (double)p->file, .swap = (double)p->swap,
-        .pss = (double)p->pss, .has_pss = p->has_pss, .baseline = res->baseline,
-        .ratio = res->ratio, .severity = res->severity, .leak = res->leak,
-        .leak_rate = res->leak_rate, .eta = eta, .has_cgroup = p->has_cgroup,
-        .cg_current = (double)p->cgroup.current,
-        .cg_max = p->cgroup.max == EBB_NO_LIMIT ? -1 : (double)p->cgroup.max,
-        .cg_oom = p->cgroup.oom, .cg_oom_kill = p->cgroup.oom_kill};
+    struct ebb_metrics m = {.pid = r->o->pid,
+                            .samples = r->samples,
+                            .alerts = r->alerts,
+                            .rss = s->bytes,
+                            .anon = (double)p->anon,
+                            .file = (double)p->file,
+                            .swap = (double)p->swap,
+                            .pss = (double)p->pss,
+                            .has_pss = p->has_pss,
+                            .baseline = res->baseline,
+                            .ratio = res->ratio,
+                            .severity = res->severity,
+                            .leak = res->leak,
+                            .leak_rate = res->leak_rate,
+                            .eta = eta,
+                            .has_cgroup = p->has_cgroup,
+                            .cg_current = (double)p->cgroup.current,
+                            .cg_max = p->cgroup.max == EBB_NO_LIMIT ? -1 : (double)p->cgroup.max,
+                            .cg_oom = p->cgroup.oom,
+                            .cg_oom_kill = p->cgroup.oom_kill};
     ebb_http_publish(r->http, &m);
 }
 
@@ -497,8 +569,11 @@ static int handle_sample(struct run *r, const struct sample *s) {
     if (s->proc.has_cgroup) r->last_oom_kill = s->proc.cgroup.oom_kill;
     if (res.level_entered) snprintf(events, sizeof events, "\"%s\"", level_event[res.severity]);
     if (res.leak_started)
-        snprintf(events + strlen(events), sizeof events - strlen(events), "%s\"leak\"", *events ? "," : "");
-    if (oom) snprintf(events + strlen(events), sizeof events - strlen(events), "%s\"oom_kill\"", *events ? "," : "");
+        snprintf(events + strlen(events), sizeof events - strlen(events), "%s\"leak\"",
+                 *events ? "," : "");
+    if (oom)
+        snprintf(events + strlen(events), sizeof events - strlen(events), "%s\"oom_kill\"",
+                 *events ? "," : "");
     if (r->o->json)
         print_json(r, s, &res, eta, events);
     else if (!r->o->quiet)
@@ -508,7 +583,8 @@ static int handle_sample(struct run *r, const struct sample *s) {
     if (oom) alert(r, "oom_kill", s, &res, eta);
     fflush(stdout);
     if (r->http) publish(r, s, &res, eta);
-    if (r->plot && ebb_history_push(&r->hist, s->t, s->bytes, res.baseline, res.severity, res.leak) < 0)
+    if (r->plot &&
+        ebb_history_push(&r->hist, s->t, s->bytes, res.baseline, res.severity, res.leak) < 0)
         fprintf(stderr, "ebb watch: out of memory for the plot history; it will stop early\n");
     if (r->record && ebb_record_sample(r->record, s->t, s->bytes) < 0) {
         fprintf(stderr, "ebb watch: cannot write --record file: %s\n", strerror(errno));
@@ -579,7 +655,8 @@ static int live_loop(struct run *r) {
             if (waitpid(r->child, &status, 0) == r->child) {
                 r->child = 0;
                 forward_to = 0;
-                fprintf(stderr, "ebb watch: command exited with status %d\n", exit_status_of(status));
+                fprintf(stderr, "ebb watch: command exited with status %d\n",
+                        exit_status_of(status));
                 return exit_status_of(status);
             }
         }
@@ -589,7 +666,8 @@ static int live_loop(struct run *r) {
         reap_hooks(r, 0);
         next += r->o->interval;
         double now = monotonic_now();
-        if (next < now) next = now; /* we were suspended or overloaded: do not catch up in a burst */
+        if (next < now)
+            next = now; /* we were suspended or overloaded: do not catch up in a burst */
         sleep_until(r, next);
     }
 }
@@ -623,12 +701,14 @@ static int replay_loop(struct run *r) {
 static int open_outputs(struct run *r) {
     char err[256];
     if (r->o->record && !(r->record = fopen(r->o->record, "w"))) {
-        fprintf(stderr, "ebb watch: cannot write --record file '%s': %s\n", r->o->record, strerror(errno));
+        fprintf(stderr, "ebb watch: cannot write --record file '%s': %s\n", r->o->record,
+                strerror(errno));
         return EBB_EXIT_RUNTIME;
     }
     if (r->record) ebb_record_header(r->record, r->o->pid, r->o->interval);
     if (r->o->plot && !(r->plot = fopen(r->o->plot, "w"))) {
-        fprintf(stderr, "ebb watch: cannot write --plot file '%s': %s\n", r->o->plot, strerror(errno));
+        fprintf(stderr, "ebb watch: cannot write --plot file '%s': %s\n", r->o->plot,
+                strerror(errno));
         return EBB_EXIT_RUNTIME;
     }
     if (r->o->listen) {
@@ -636,7 +716,8 @@ static int open_outputs(struct run *r) {
             fprintf(stderr, "ebb watch: %s\n", err);
             return EBB_EXIT_RUNTIME;
         }
-        fprintf(stderr, "ebb watch: serving metrics on port %d at /metrics\n", ebb_http_port(r->http));
+        fprintf(stderr, "ebb watch: serving metrics on port %d at /metrics\n",
+                ebb_http_port(r->http));
     }
     return 0;
 }
@@ -674,8 +755,11 @@ static void finish(struct run *r, double cpu_start, double wall_start) {
     if (r->plot) {
         char title[256];
         snprintf(title, sizeof title, "ebb watch %s%s", r->o->replay ? "--replay " : "",
-                 r->o->replay ? r->o->replay : r->o->cmd ? r->o->cmd[0] : "");
-        if (r->o->pid > 0 && !r->o->cmd) snprintf(title, sizeof title, "ebb watch %d", (int)r->o->pid);
+                 r->o->replay ? r->o->replay
+                 : r->o->cmd  ? r->o->cmd[0]
+                              : "");
+        if (r->o->pid > 0 && !r->o->cmd)
+            snprintf(title, sizeof title, "ebb watch %d", (int)r->o->pid);
         if (ebb_plot_svg(r->plot, &r->hist, r->o->det.levels, title) < 0 && r->hist.n)
             fprintf(stderr, "ebb watch: cannot write --plot file\n");
         fclose(r->plot);
@@ -689,7 +773,9 @@ static void finish(struct run *r, double cpu_start, double wall_start) {
                  (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6 - cpu_start;
     double wall = monotonic_now() - wall_start;
     if (r->samples)
-        fprintf(stderr, "ebb watch: %" PRIu64 " samples, %" PRIu64 " alerts, cpu %.3fs over %.1fs (%.3f%% of one core)\n",
+        fprintf(stderr,
+                "ebb watch: %" PRIu64 " samples, %" PRIu64
+                " alerts, cpu %.3fs over %.1fs (%.3f%% of one core)\n",
                 r->samples, r->alerts, cpu, wall, wall > 0 ? 100 * cpu / wall : 0);
     ebb_history_free(&r->hist);
     ebb_detector_free(&r->det);

@@ -17,13 +17,13 @@
 /* Exit statuses of `ebb watch` and `ebb check` (documented in --help and docs/watch.md). A
  * watched command (`ebb watch -- CMD`) passes its own status through instead. */
 enum ebb_watch_exit {
-    EBB_EXIT_OK = 0,         /* healthy / finished without an alert */
-    EBB_EXIT_ALERT = 1,      /* check: unhealthy; watch: at least one alert was raised */
-    EBB_EXIT_USAGE = 2,      /* bad option, malformed size/duration, garbage in a replay file */
-    EBB_EXIT_GONE = 3,       /* no such process, or it exited while watched */
-    EBB_EXIT_DENIED = 4,     /* permission denied reading the process */
-    EBB_EXIT_RUNTIME = 5,    /* port in use, cannot write a file, cannot fork, ... */
-    EBB_EXIT_NOEXEC = 127,   /* `ebb watch -- CMD`: CMD could not be executed */
+    EBB_EXIT_OK = 0,       /* healthy / finished without an alert */
+    EBB_EXIT_ALERT = 1,    /* check: unhealthy; watch: at least one alert was raised */
+    EBB_EXIT_USAGE = 2,    /* bad option, malformed size/duration, garbage in a replay file */
+    EBB_EXIT_GONE = 3,     /* no such process, or it exited while watched */
+    EBB_EXIT_DENIED = 4,   /* permission denied reading the process */
+    EBB_EXIT_RUNTIME = 5,  /* port in use, cannot write a file, cannot fork, ... */
+    EBB_EXIT_NOEXEC = 127, /* `ebb watch -- CMD`: CMD could not be executed */
 };
 
 #endif

@@ -41,13 +41,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define LEAK_STEPS 5              /* windows tried: m, 2m, ... 5m with m = leak_window / 5 */
-#define MIN_CONCORDANCE 0.80      /* share of rising pairs for a window to count as growing */
-#define MAX_PART_DISAGREEMENT 1.5 /* first-third vs last-third slope, either way */
-#define MIN_GROWTH 0.01           /* growth over the window, relative to the current size */
-#define HIGH_QUANTILE 0.98        /* recent level must top this quantile of older samples */
-#define HIGH_MARGIN 0.005         /* ... by this much */
-#define PRECISION 0.15            /* 90% interval of the slope within ±15% of it */
+#define LEAK_STEPS            5     /* windows tried: m, 2m, ... 5m with m = leak_window / 5 */
+#define MIN_CONCORDANCE       0.80  /* share of rising pairs for a window to count as growing */
+#define MAX_PART_DISAGREEMENT 1.5   /* first-third vs last-third slope, either way */
+#define MIN_GROWTH            0.01  /* growth over the window, relative to the current size */
+#define HIGH_QUANTILE         0.98  /* recent level must top this quantile of older samples */
+#define HIGH_MARGIN           0.005 /* ... by this much */
+#define PRECISION             0.15  /* 90% interval of the slope within ±15% of it */
 
 const char *ebb_severity_name(enum ebb_severity s) {
     static const char *const names[] = {"none", "light", "medium", "severe"};
@@ -95,8 +95,10 @@ static void select_kth(double *v, size_t n, size_t k) {
         double pivot = v[mid];
         size_t i = lo, j = hi;
         while (i <= j) {
-            while (v[i] < pivot) i++;
-            while (v[j] > pivot) j--;
+            while (v[i] < pivot)
+                i++;
+            while (v[j] > pivot)
+                j--;
             if (i <= j) {
                 swap(&v[i], &v[j]);
                 i++;
@@ -159,9 +161,15 @@ double ebb_detect_eta(double headroom, double rate) {
 
 /* ---- the ring of samples ------------------------------------------------------------------ */
 
-static size_t ring_index(const struct ebb_detector *d, size_t i) { return (d->head + i) % d->cap; }
-static double ring_t(const struct ebb_detector *d, size_t i) { return d->t[ring_index(d, i)]; }
-static double ring_y(const struct ebb_detector *d, size_t i) { return d->y[ring_index(d, i)]; }
+static size_t ring_index(const struct ebb_detector *d, size_t i) {
+    return (d->head + i) % d->cap;
+}
+static double ring_t(const struct ebb_detector *d, size_t i) {
+    return d->t[ring_index(d, i)];
+}
+static double ring_y(const struct ebb_detector *d, size_t i) {
+    return d->y[ring_index(d, i)];
+}
 
 /* Doubles the ring (and the median scratch that mirrors its size), unrolling it to head 0. */
 static int ring_grow(struct ebb_detector *d) {
@@ -172,7 +180,8 @@ static int ring_grow(struct ebb_detector *d) {
         free(t), free(y), free(scratch);
         return -1;
     }
-    for (size_t i = 0; i < d->count; i++) t[i] = ring_t(d, i), y[i] = ring_y(d, i);
+    for (size_t i = 0; i < d->count; i++)
+        t[i] = ring_t(d, i), y[i] = ring_y(d, i);
     free(d->t), free(d->y), free(d->scratch);
     d->t = t, d->y = y, d->scratch = scratch;
     d->head = 0, d->cap = cap;
@@ -194,11 +203,13 @@ static size_t first_at_or_after(const struct ebb_detector *d, double from) {
 
 /* Copies the values of samples [from, to) into scratch; returns how many. */
 static size_t gather_values(struct ebb_detector *d, size_t from, size_t to) {
-    for (size_t i = from; i < to; i++) d->scratch[i - from] = ring_y(d, i);
+    for (size_t i = from; i < to; i++)
+        d->scratch[i - from] = ring_y(d, i);
     return to - from;
 }
 
-/* Points of samples [from, count), evenly decimated to at most EBB_DETECT_MAX_POINTS, into pt/py. */
+/* Points of samples [from, count), evenly decimated to at most EBB_DETECT_MAX_POINTS, into pt/py.
+ */
 static size_t gather_points(struct ebb_detector *d, size_t from) {
     size_t n = d->count - from, k = n < EBB_DETECT_MAX_POINTS ? n : EBB_DETECT_MAX_POINTS;
     for (size_t i = 0; i < k; i++) {
@@ -218,9 +229,11 @@ static enum ebb_severity next_severity(struct ebb_detector *d, double ratio, int
         d->below[k] = !warm || ratio < leave ? d->below[k] + 1 : 0;
     }
     enum ebb_severity s = d->severity;
-    while (s < EBB_SEV_SEVERE && d->above[s + 1] >= d->cfg.confirm) s++;
+    while (s < EBB_SEV_SEVERE && d->above[s + 1] >= d->cfg.confirm)
+        s++;
     if (s == d->severity)
-        while (s > EBB_SEV_NONE && d->below[s] >= d->cfg.confirm) s--;
+        while (s > EBB_SEV_NONE && d->below[s] >= d->cfg.confirm)
+            s--;
     return s;
 }
 
@@ -265,12 +278,15 @@ static int window_grows(struct ebb_detector *d, double now, double w, double cur
     /* A window that reaches back before the growth began has a flat start: compare its first
      * and last thirds, which sees that start at three times its share of the window. */
     size_t a = 0, b;
-    while (a < n && d->pt[a] < now - w * 2 / 3) a++;
-    for (b = a; b < n && d->pt[b] < now - w / 3; b++) {}
+    while (a < n && d->pt[a] < now - w * 2 / 3)
+        a++;
+    for (b = a; b < n && d->pt[b] < now - w / 3; b++) {
+    }
     double s1 = part_slope(d, 0, a), s3 = part_slope(d, b, n);
     if (s1 <= 0 || s3 <= 0) return 0;
     if (s1 > s3 * MAX_PART_DISAGREEMENT || s3 > s1 * MAX_PART_DISAGREEMENT) return 0;
-    for (size_t i = 0; i < n; i++) d->pairs[i] = d->py[i] - slope * d->pt[i];
+    for (size_t i = 0; i < n; i++)
+        d->pairs[i] = d->py[i] - slope * d->pt[i];
     out->slope = slope;
     out->span = w;
     out->fitted = ebb_median(d->pairs, n) + slope * now;
@@ -384,7 +400,8 @@ static void update_leak(struct ebb_detector *d, double now, double bytes,
                    : -1;
 }
 
-int ebb_detector_step(struct ebb_detector *d, double t, double bytes, struct ebb_detect_result *out) {
+int ebb_detector_step(struct ebb_detector *d, double t, double bytes,
+                      struct ebb_detect_result *out) {
     if (!isfinite(t) || !isfinite(bytes)) return -1;
     if (d->count && t < ring_t(d, d->count - 1)) return -1;
     if (d->count - first_at_or_after(d, t - keep_seconds(d)) == d->cap && ring_grow(d) < 0)

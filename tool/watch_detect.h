@@ -28,26 +28,26 @@ void ebb_detect_config_default(struct ebb_detect_config *cfg);
 int ebb_detect_config_check(const struct ebb_detect_config *cfg);
 
 struct ebb_detect_result {
-    double baseline;             /* rolling median, bytes */
-    double ratio;                /* sample / baseline */
-    enum ebb_severity severity;  /* level after hysteresis */
-    int level_entered;           /* severity went up at this sample */
-    int leak;                    /* sustained growth is being reported */
-    int leak_started;            /* ... and was not at the previous sample */
-    double leak_rate;            /* bytes per second when leak, else 0 */
-    double leak_span;            /* seconds of the window the rate was fitted on */
-    double fitted_bytes;         /* the fitted line at this sample's time, when leak */
-    double eta;                  /* seconds until limit_bytes at leak_rate, or -1 when none */
+    double baseline;            /* rolling median, bytes */
+    double ratio;               /* sample / baseline */
+    enum ebb_severity severity; /* level after hysteresis */
+    int level_entered;          /* severity went up at this sample */
+    int leak;                   /* sustained growth is being reported */
+    int leak_started;           /* ... and was not at the previous sample */
+    double leak_rate;           /* bytes per second when leak, else 0 */
+    double leak_span;           /* seconds of the window the rate was fitted on */
+    double fitted_bytes;        /* the fitted line at this sample's time, when leak */
+    double eta;                 /* seconds until limit_bytes at leak_rate, or -1 when none */
 };
 
 /* Samples live in a ring that grows to cover the longest window; scratch space is reused. */
 struct ebb_detector {
     struct ebb_detect_config cfg;
-    double *t, *y;          /* ring of samples, oldest at head */
+    double *t, *y; /* ring of samples, oldest at head */
     size_t head, count, cap;
-    double *scratch;        /* cap doubles: medians */
-    double *pairs;          /* pairwise slopes of at most EBB_DETECT_MAX_POINTS points */
-    double *pt, *py;        /* the points of one window, decimated */
+    double *scratch;             /* cap doubles: medians */
+    double *pairs;               /* pairwise slopes of at most EBB_DETECT_MAX_POINTS points */
+    double *pt, *py;             /* the points of one window, decimated */
     unsigned above[4], below[4]; /* consecutive samples over/under each level's thresholds */
     unsigned leak_yes, leak_no;  /* consecutive samples with/without a leak candidate */
     enum ebb_severity severity;
@@ -65,7 +65,8 @@ void ebb_detector_free(struct ebb_detector *d);
 
 /* Feeds one sample. Times must not decrease. Returns 0 and fills *out; -1 when t goes back in
  * time or memory is short, in which case the detector is unchanged. */
-int ebb_detector_step(struct ebb_detector *d, double t, double bytes, struct ebb_detect_result *out);
+int ebb_detector_step(struct ebb_detector *d, double t, double bytes,
+                      struct ebb_detect_result *out);
 
 /* Seconds until `headroom` more bytes are used at `rate` bytes/s; 0 when there is no headroom
  * left; -1 when rate is not positive. */

@@ -48,8 +48,10 @@ static void counter(char *buf, size_t len, size_t *at, const char *name, const c
 size_t ebb_metrics_format(char *buf, size_t len, const struct ebb_metrics *m) {
     size_t at = 0;
     if (len) buf[0] = '\0';
-    put(buf, len, &at, "# HELP ebb_watch_info The watched process.\n# TYPE ebb_watch_info gauge\n"
-                       "ebb_watch_info{pid=\"%d\"} 1\n", m->pid);
+    put(buf, len, &at,
+        "# HELP ebb_watch_info The watched process.\n# TYPE ebb_watch_info gauge\n"
+        "ebb_watch_info{pid=\"%d\"} 1\n",
+        m->pid);
     counter(buf, len, &at, "ebb_watch_samples_total", "Samples taken.", m->samples);
     counter(buf, len, &at, "ebb_watch_alerts_total", "Alerts raised (level entered, leak, OOM).",
             m->alerts);
@@ -57,8 +59,7 @@ size_t ebb_metrics_format(char *buf, size_t len, const struct ebb_metrics *m) {
     gauge(buf, len, &at, "ebb_watch_anon_bytes", "Anonymous resident memory.", m->anon);
     gauge(buf, len, &at, "ebb_watch_file_bytes", "File-backed resident memory.", m->file);
     gauge(buf, len, &at, "ebb_watch_swap_bytes", "Swapped-out memory.", m->swap);
-    if (m->has_pss)
-        gauge(buf, len, &at, "ebb_watch_pss_bytes", "Proportional set size.", m->pss);
+    if (m->has_pss) gauge(buf, len, &at, "ebb_watch_pss_bytes", "Proportional set size.", m->pss);
     gauge(buf, len, &at, "ebb_watch_baseline_bytes", "Rolling median of the RSS.", m->baseline);
     gauge(buf, len, &at, "ebb_watch_ratio", "RSS over baseline.", m->ratio);
     gauge(buf, len, &at, "ebb_watch_severity", "Level: 0 none, 1 light, 2 medium, 3 severe.",
@@ -66,9 +67,11 @@ size_t ebb_metrics_format(char *buf, size_t len, const struct ebb_metrics *m) {
     gauge(buf, len, &at, "ebb_watch_leak", "1 while sustained growth is reported.", m->leak);
     gauge(buf, len, &at, "ebb_watch_leak_bytes_per_second", "Leak rate, 0 when no leak.",
           m->leak ? m->leak_rate : 0);
-    put(buf, len, &at, "# HELP ebb_watch_eta_seconds Time left before the limit at the leak rate, "
-                       "+Inf when none.\n# TYPE ebb_watch_eta_seconds gauge\n"
-                       "ebb_watch_eta_seconds %s\n", m->eta >= 0 ? "" : "+Inf");
+    put(buf, len, &at,
+        "# HELP ebb_watch_eta_seconds Time left before the limit at the leak rate, "
+        "+Inf when none.\n# TYPE ebb_watch_eta_seconds gauge\n"
+        "ebb_watch_eta_seconds %s\n",
+        m->eta >= 0 ? "" : "+Inf");
     if (m->eta >= 0) {
         at--; /* replace the newline just written by the value */
         put(buf, len, &at, "%.17g\n", m->eta);
@@ -79,7 +82,8 @@ size_t ebb_metrics_format(char *buf, size_t len, const struct ebb_metrics *m) {
         if (m->cg_max >= 0)
             gauge(buf, len, &at, "ebb_watch_cgroup_memory_max_bytes",
                   "Tightest memory.max of the cgroup and its ancestors.", m->cg_max);
-        counter(buf, len, &at, "ebb_watch_cgroup_oom_total", "cgroup memory.events oom.", m->cg_oom);
+        counter(buf, len, &at, "ebb_watch_cgroup_oom_total", "cgroup memory.events oom.",
+                m->cg_oom);
         counter(buf, len, &at, "ebb_watch_cgroup_oom_kill_total", "cgroup memory.events oom_kill.",
                 m->cg_oom_kill);
     }
@@ -125,7 +129,8 @@ int ebb_listen_parse(const char *spec, struct sockaddr_storage *addr, socklen_t 
     }
     struct sockaddr_in *a4 = (struct sockaddr_in *)addr;
     if (inet_pton(AF_INET, host, &a4->sin_addr) != 1)
-        return fail(err, errlen, "bad address in '%s' (use a numeric IP, [IPv6] or localhost)", spec);
+        return fail(err, errlen, "bad address in '%s' (use a numeric IP, [IPv6] or localhost)",
+                    spec);
     a4->sin_family = AF_INET;
     a4->sin_port = htons((uint16_t)port);
     *addrlen = sizeof *a4;
@@ -165,7 +170,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     char *big = malloc(need + 1);
     if (!big) return MHD_NO;
     ebb_metrics_format(big, need + 1, &m);
-    enum MHD_Result ret = reply(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", big, need);
+    enum MHD_Result ret =
+        reply(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", big, need);
     free(big);
     return ret;
 }
@@ -188,7 +194,7 @@ static int bind_socket(const char *spec, int *port, char *err, size_t errlen) {
     socklen_t blen = sizeof bound;
     getsockname(fd, (struct sockaddr *)&bound, &blen);
     *port = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
-                                               : ((struct sockaddr_in *)&bound)->sin_port);
+                                              : ((struct sockaddr_in *)&bound)->sin_port);
     return fd;
 }
 
@@ -205,9 +211,9 @@ struct ebb_http *ebb_http_start(const char *spec, char *err, size_t errlen) {
     }
     pthread_mutex_init(&h->lock, NULL);
     h->last.eta = -1;
-    h->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC, 0, NULL, NULL, handle, h,
-                                 MHD_OPTION_LISTEN_SOCKET, h->fd, MHD_OPTION_CONNECTION_TIMEOUT,
-                                 (unsigned)10, MHD_OPTION_END);
+    h->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC, 0, NULL, NULL,
+                                 handle, h, MHD_OPTION_LISTEN_SOCKET, h->fd,
+                                 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10, MHD_OPTION_END);
     if (!h->daemon) {
         fail(err, errlen, "cannot start the HTTP server on %s", spec);
         close(h->fd);
@@ -218,7 +224,9 @@ struct ebb_http *ebb_http_start(const char *spec, char *err, size_t errlen) {
     return h;
 }
 
-int ebb_http_port(const struct ebb_http *h) { return h->port; }
+int ebb_http_port(const struct ebb_http *h) {
+    return h->port;
+}
 
 void ebb_http_publish(struct ebb_http *h, const struct ebb_metrics *m) {
     pthread_mutex_lock(&h->lock);

@@ -10,17 +10,17 @@
 #include <sys/socket.h>
 
 struct ebb_metrics {
-    int pid;                        /* 0 in replay */
+    int pid; /* 0 in replay */
     uint64_t samples, alerts;
     double rss, anon, file, swap, pss;
     int has_pss;
     double baseline, ratio;
-    int severity;                   /* 0 none .. 3 severe */
+    int severity; /* 0 none .. 3 severe */
     int leak;
-    double leak_rate;               /* bytes/s, 0 when no leak */
-    double eta;                     /* seconds, -1 when none */
+    double leak_rate; /* bytes/s, 0 when no leak */
+    double eta;       /* seconds, -1 when none */
     int has_cgroup;
-    double cg_current, cg_max;      /* cg_max < 0: no limit */
+    double cg_current, cg_max; /* cg_max < 0: no limit */
     uint64_t cg_oom, cg_oom_kill;
 };
 

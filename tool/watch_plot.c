@@ -12,12 +12,12 @@
 
 #include "watch_units.h"
 
-#define W 960.0
-#define H 420.0
-#define LEFT 80.0
-#define RIGHT 20.0
-#define TOP 40.0
-#define BOTTOM 50.0
+#define W           960.0
+#define H           420.0
+#define LEFT        80.0
+#define RIGHT       20.0
+#define TOP         40.0
+#define BOTTOM      50.0
 #define PLOT_POINTS 1500
 
 struct frame {
@@ -40,7 +40,8 @@ static void polyline(FILE *f, const struct frame *fr, const struct ebb_history *
     fprintf(f, "<polyline fill=\"none\" %s points=\"", style);
     for (size_t i = 0; i < h->n; i += step) {
         double v = 0;
-        for (size_t j = i; j < i + step && j < h->n; j++) v = fmax(v, value[j] * scale);
+        for (size_t j = i; j < i + step && j < h->n; j++)
+            v = fmax(v, value[j] * scale);
         fprintf(f, "%.1f,%.1f ", px(fr, h->t[i]), py(fr, v));
     }
     fprintf(f, "\"/>\n");
@@ -51,8 +52,8 @@ static void axes(FILE *f, const struct frame *fr) {
     fprintf(f, "<g font-family=\"sans-serif\" font-size=\"11\" fill=\"#444\">\n");
     for (int i = 0; i <= 4; i++) {
         double v = fr->ymax * i / 4, y = py(fr, v);
-        fprintf(f, "<line x1=\"%.0f\" y1=\"%.1f\" x2=\"%.0f\" y2=\"%.1f\" stroke=\"#ddd\"/>\n", LEFT,
-                y, W - RIGHT, y);
+        fprintf(f, "<line x1=\"%.0f\" y1=\"%.1f\" x2=\"%.0f\" y2=\"%.1f\" stroke=\"#ddd\"/>\n",
+                LEFT, y, W - RIGHT, y);
         fprintf(f, "<text x=\"%.0f\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n", LEFT - 6, y + 4,
                 ebb_format_bytes(buf, sizeof buf, v));
     }
@@ -74,7 +75,8 @@ static void level_band(FILE *f, const struct frame *fr, const struct ebb_history
         fprintf(f, "<rect x=\"%.1f\" y=\"%.0f\" width=\"%.2f\" height=\"8\" fill=\"%s\"/>\n", x0, y,
                 fmax(x1 - x0, 0.5), colour[h->severity[i] & 3]);
         if (h->leak[i])
-            fprintf(f, "<rect x=\"%.1f\" y=\"%.0f\" width=\"%.2f\" height=\"4\" fill=\"#8e24aa\"/>\n",
+            fprintf(f,
+                    "<rect x=\"%.1f\" y=\"%.0f\" width=\"%.2f\" height=\"4\" fill=\"#8e24aa\"/>\n",
                     x0, y + 10, fmax(x1 - x0, 0.5));
     }
 }
@@ -85,9 +87,10 @@ int ebb_plot_svg(FILE *f, const struct ebb_history *h, const double levels[3], c
     for (size_t i = 0; i < h->n; i++)
         fr.ymax = fmax(fr.ymax, fmax(h->bytes[i], h->baseline[i] * levels[2]));
     fr.ymax *= 1.05;
-    fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-               "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
-               "viewBox=\"0 0 %.0f %.0f\">\n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
+    fprintf(f,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
+            "viewBox=\"0 0 %.0f %.0f\">\n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
             W, H + 10, W, H + 10);
     fprintf(f, "<text x=\"%.0f\" y=\"24\" font-family=\"sans-serif\" font-size=\"15\">", LEFT);
     for (const char *p = title; *p; p++) /* the title may hold a command line: escape it */
@@ -104,11 +107,12 @@ int ebb_plot_svg(FILE *f, const struct ebb_history *h, const double levels[3], c
     polyline(f, &fr, h, h->baseline, 1, "stroke=\"#757575\" stroke-width=\"1.5\"");
     polyline(f, &fr, h, h->bytes, 1, "stroke=\"#1565c0\" stroke-width=\"1.5\"");
     level_band(f, &fr, h);
-    fprintf(f, "<g font-family=\"sans-serif\" font-size=\"11\">"
-               "<text x=\"%.0f\" y=\"24\" fill=\"#1565c0\">memory</text>"
-               "<text x=\"%.0f\" y=\"24\" fill=\"#757575\">baseline</text>"
-               "<text x=\"%.0f\" y=\"24\" fill=\"#f57c00\">light/medium/severe</text>"
-               "<text x=\"%.0f\" y=\"24\" fill=\"#8e24aa\">leak</text></g>\n</svg>\n",
+    fprintf(f,
+            "<g font-family=\"sans-serif\" font-size=\"11\">"
+            "<text x=\"%.0f\" y=\"24\" fill=\"#1565c0\">memory</text>"
+            "<text x=\"%.0f\" y=\"24\" fill=\"#757575\">baseline</text>"
+            "<text x=\"%.0f\" y=\"24\" fill=\"#f57c00\">light/medium/severe</text>"
+            "<text x=\"%.0f\" y=\"24\" fill=\"#8e24aa\">leak</text></g>\n</svg>\n",
             W - 380, W - 320, W - 250, W - 130);
     return ferror(f) ? -1 : 0;
 }

@@ -43,13 +43,15 @@ long ebb_read_small_file(const char *path, char *buf, size_t len) {
 /* The number after "Key:" at the start of a line of `text`, times 1024 if followed by "kB". */
 static int find_kb_field(const char *text, const char *key, uint64_t *out) {
     size_t klen = strlen(key);
-    for (const char *line = text; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+    for (const char *line = text; line && *line;
+         line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
         if (strncmp(line, key, klen) || line[klen] != ':') continue;
         char *end;
         errno = 0;
         unsigned long long v = strtoull(line + klen + 1, &end, 10);
         if (errno || end == line + klen + 1) return -1;
-        while (*end == ' ' || *end == '\t') end++;
+        while (*end == ' ' || *end == '\t')
+            end++;
         *out = strncmp(end, "kB", 2) ? v : v * 1024;
         return 0;
     }
@@ -71,7 +73,8 @@ int ebb_parse_smaps_rollup(const char *text, uint64_t *pss) {
 }
 
 int ebb_parse_proc_cgroup(const char *text, char *path, size_t len) {
-    for (const char *line = text; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+    for (const char *line = text; line && *line;
+         line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
         if (strncmp(line, "0::", 3)) continue;
         const char *p = line + 3, *end = strchr(p, '\n');
         size_t n = end ? (size_t)(end - p) : strlen(p);
@@ -85,7 +88,8 @@ int ebb_parse_proc_cgroup(const char *text, char *path, size_t len) {
 
 int ebb_parse_cgroup2_mount(const char *text, char *mount, size_t len) {
     /* mountinfo: ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPER */
-    for (const char *line = text; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+    for (const char *line = text; line && *line;
+         line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
         const char *dash = strstr(line, " - cgroup2 "), *eol = strchr(line, '\n');
         if (!dash || (eol && dash > eol)) continue;
         char root[4096], point[4096];
@@ -118,8 +122,10 @@ static int read_cgroup_number(const char *dir, const char *file, uint64_t *out) 
 /* A "key value" line of memory.events. */
 static uint64_t events_field(const char *text, const char *key) {
     size_t klen = strlen(key);
-    for (const char *line = text; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL)
-        if (!strncmp(line, key, klen) && line[klen] == ' ') return strtoull(line + klen + 1, NULL, 10);
+    for (const char *line = text; line && *line;
+         line = strchr(line, '\n'), line = line ? line + 1 : NULL)
+        if (!strncmp(line, key, klen) && line[klen] == ' ')
+            return strtoull(line + klen + 1, NULL, 10);
     return 0;
 }
 
@@ -151,9 +157,11 @@ int ebb_cgroup_locate(pid_t pid, char *root, size_t root_len, char *dir, size_t 
         ebb_parse_cgroup2_mount(buf, root, root_len) < 0)
         return -1;
     snprintf(path, sizeof path, "/proc/%d/cgroup", (int)pid);
-    if (ebb_read_small_file(path, buf, sizeof buf) <= 0 || ebb_parse_proc_cgroup(buf, rel, sizeof rel) < 0)
+    if (ebb_read_small_file(path, buf, sizeof buf) <= 0 ||
+        ebb_parse_proc_cgroup(buf, rel, sizeof rel) < 0)
         return -1;
-    if ((size_t)snprintf(dir, dir_len, "%s%s", root, strcmp(rel, "/") ? rel : "") >= dir_len) return -1;
+    if ((size_t)snprintf(dir, dir_len, "%s%s", root, strcmp(rel, "/") ? rel : "") >= dir_len)
+        return -1;
     struct ebb_cgroup_mem probe;
     return ebb_cgroup_read(dir, root, &probe);
 }

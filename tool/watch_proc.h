@@ -13,17 +13,17 @@
 #define EBB_NO_LIMIT UINT64_MAX
 
 struct ebb_cgroup_mem {
-    uint64_t current;   /* memory.current */
-    uint64_t max;       /* tightest memory.max of the cgroup and its ancestors, or EBB_NO_LIMIT */
-    uint64_t oom;       /* memory.events: times the limit was hit and reclaim failed */
-    uint64_t oom_kill;  /* memory.events: processes killed by the OOM killer */
+    uint64_t current;  /* memory.current */
+    uint64_t max;      /* tightest memory.max of the cgroup and its ancestors, or EBB_NO_LIMIT */
+    uint64_t oom;      /* memory.events: times the limit was hit and reclaim failed */
+    uint64_t oom_kill; /* memory.events: processes killed by the OOM killer */
 };
 
 struct ebb_proc_sample {
     uint64_t rss, anon, file, shmem, swap; /* /proc/PID/status: VmRSS RssAnon RssFile ... VmSwap */
     uint64_t pss;                          /* smaps_rollup Pss, when has_pss */
     int has_pss;
-    int has_cgroup;                        /* cgroup filled in */
+    int has_cgroup; /* cgroup filled in */
     struct ebb_cgroup_mem cgroup;
 };
 

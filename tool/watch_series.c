@@ -14,7 +14,8 @@
 #include <string.h>
 
 static const char *skip_blanks(const char *s) {
-    while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n') s++;
+    while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
+        s++;
     return s;
 }
 
@@ -22,10 +23,12 @@ static const char *skip_blanks(const char *s) {
 static const char *parse_decimal(const char *s, double *out, int allow_fraction) {
     const char *p = s;
     size_t digits = 0;
-    while (*p >= '0' && *p <= '9') p++, digits++;
+    while (*p >= '0' && *p <= '9')
+        p++, digits++;
     if (allow_fraction && *p == '.') {
         p++;
-        while (*p >= '0' && *p <= '9') p++, digits++;
+        while (*p >= '0' && *p <= '9')
+            p++, digits++;
     }
     if (!digits || p - s > 40) return NULL;
     char buf[48];
@@ -99,7 +102,9 @@ void ebb_replay_close(struct ebb_replay *r) {
 
 int ebb_record_header(FILE *f, int pid, double interval) {
     return fprintf(f, "# ebb watch --record: seconds,rss_bytes (pid %d, interval %gs)\n", pid,
-                   interval) < 0 ? -1 : 0;
+                   interval) < 0
+               ? -1
+               : 0;
 }
 
 int ebb_record_sample(FILE *f, double t, double bytes) {
@@ -107,7 +112,9 @@ int ebb_record_sample(FILE *f, double t, double bytes) {
     return 0;
 }
 
-void ebb_history_init(struct ebb_history *h) { memset(h, 0, sizeof *h); }
+void ebb_history_init(struct ebb_history *h) {
+    memset(h, 0, sizeof *h);
+}
 
 void ebb_history_free(struct ebb_history *h) {
     free(h->t), free(h->bytes), free(h->baseline), free(h->severity), free(h->leak);

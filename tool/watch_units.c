@@ -21,12 +21,14 @@ struct unit {
 /* Length of the leading "digits[.digits]" of s, or 0 when s does not start with one. */
 static size_t number_prefix(const char *s, int *has_fraction) {
     size_t i = 0, digits = 0;
-    while (s[i] >= '0' && s[i] <= '9') i++, digits++;
+    while (s[i] >= '0' && s[i] <= '9')
+        i++, digits++;
     *has_fraction = 0;
     if (s[i] == '.') {
         i++;
         *has_fraction = 1;
-        while (s[i] >= '0' && s[i] <= '9') i++, digits++;
+        while (s[i] >= '0' && s[i] <= '9')
+            i++, digits++;
     }
     return digits ? i : 0;
 }
@@ -60,17 +62,17 @@ static const struct unit size_units[] = {
     {"ki", KI},
     {"kib", KI},
     {"kb", 1e3},
-    {"m", KI * KI},
-    {"mi", KI * KI},
-    {"mib", KI * KI},
+    {"m", KI *KI},
+    {"mi", KI *KI},
+    {"mib", KI *KI},
     {"mb", 1e6},
-    {"g", KI * KI * KI},
-    {"gi", KI * KI * KI},
-    {"gib", KI * KI * KI},
+    {"g", KI *KI *KI},
+    {"gi", KI *KI *KI},
+    {"gib", KI *KI *KI},
     {"gb", 1e9},
-    {"t", KI * KI * KI * KI},
-    {"ti", KI * KI * KI * KI},
-    {"tib", KI * KI * KI * KI},
+    {"t", KI *KI *KI *KI},
+    {"ti", KI *KI *KI *KI},
+    {"tib", KI *KI *KI *KI},
     {"tb", 1e12},
 };
 
@@ -147,7 +149,8 @@ char *ebb_format_bytes(char *buf, size_t len, double bytes) {
     static const char *const names[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
     double mag = fabs(bytes);
     size_t i = 0;
-    while (mag >= 1024 && i + 1 < sizeof names / sizeof names[0]) mag /= 1024, i++;
+    while (mag >= 1024 && i + 1 < sizeof names / sizeof names[0])
+        mag /= 1024, i++;
     if (i == 0)
         snprintf(buf, len, "%.0f B", bytes);
     else

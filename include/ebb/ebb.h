@@ -54,10 +54,10 @@ typedef struct ebb_options {
 #define EBB_PROBE_BUCKETS 16
 typedef struct ebb_stats {
     size_t entries;
-    size_t slots;         /* slots of every table held (two while a resize is under way) */
-    size_t bytes;         /* table bytes held, without what keys and values point to */
-    double load;          /* entries / slots */
-    size_t capacity;      /* entries the current table takes before it grows */
+    size_t slots;    /* slots of every table held (two while a resize is under way) */
+    size_t bytes;    /* table bytes held, without what keys and values point to */
+    double load;     /* entries / slots */
+    size_t capacity; /* entries the current table takes before it grows */
     size_t probe_hist[EBB_PROBE_BUCKETS]; /* entries by groups away from home; last: 15+ */
     unsigned longest_probe;               /* highest non-empty bucket of probe_hist */
     double mean_probe;                    /* mean groups away from home */

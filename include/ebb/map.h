@@ -62,12 +62,12 @@
 #define EBB_MAP        ebb_map_
 #endif
 
-#define EBB_M_(x)   EBB_CAT(EBB_NAME, x)
-#define EBB_T_      EBB_NAME
-#define EBB_ENTRY_  EBB_M_(_entry)
-#define EBB_ITER_   EBB_M_(_iter)
-#define EBB_K_      EBB_M_(_key)
-#define EBB_V_      EBB_M_(_val)
+#define EBB_M_(x)  EBB_CAT(EBB_NAME, x)
+#define EBB_T_     EBB_NAME
+#define EBB_ENTRY_ EBB_M_(_entry)
+#define EBB_ITER_  EBB_M_(_iter)
+#define EBB_K_     EBB_M_(_key)
+#define EBB_V_     EBB_M_(_val)
 
 #if defined(EBB_HEADER)
 #define EBB_API_ extern
@@ -182,17 +182,28 @@ static inline EBB_ENTRY_ *EBB_M_(__slot)(const ebb_table *t, size_t g, unsigned 
 
 /* Move the entries of group g of the retiring table into the current one (src/table.c runs
  * this a few groups at a time). The group empties as a whole, so its tags and the table's count
- * are updated once, not per entry. */
+ * are updated once, not per entry. When every entry of the group sits at home (the usual case),
+ * none has a probe path to unwind, and a shrink to half the groups moves them without hashing
+ * (for string keys, without touching the key at all). */
 static void EBB_M_(__migrate_group)(ebb_core *c, size_t g) {
     unsigned char *ctrl = ebb_group(&c->old, g);
+    unsigned full = ebb_match_full(ctrl);
+    if (!full) return;
+    bool at_home = ebb_group_at_home(&c->old, g);
+    bool halving = at_home && c->old.ngroups == 2 * c->cur.ngroups;
     size_t moved = 0;
-    for (unsigned m = ebb_match_full(ctrl); m; m &= m - 1, moved++) {
-        EBB_ENTRY_ *src = EBB_M_(__slot)(&c->old, g, ebb_lowest(m));
-        uint64_t h = EBB_M_(__hash)(src->key, c->seed);
-        ebb_table_unaccount(&c->old, g, h);
-        *(EBB_ENTRY_ *)ebb_table_place(&c->cur, sizeof(EBB_ENTRY_), h) = *src;
+    for (; full; full &= full - 1, moved++) {
+        unsigned i = ebb_lowest(full);
+        EBB_ENTRY_ *src = EBB_M_(__slot)(&c->old, g, i);
+        size_t home = g / 2;
+        if (!halving) {
+            uint64_t h = EBB_M_(__hash)(src->key, c->seed);
+            if (!at_home) ebb_table_unaccount(&c->old, g, h);
+            home = ebb_home(h, c->cur.ngroups);
+        }
+        *(EBB_ENTRY_ *)ebb_table_place_at(&c->cur, sizeof(EBB_ENTRY_), home, ctrl[i]) = *src;
     }
-    if (!moved) return;
+    if (at_home) ebb_head(&c->old)->probe_hist[0] -= moved;
     memset(ctrl, 0, EBB_GROUP_SLOTS);
     c->old.count -= moved;
 }
@@ -202,16 +213,19 @@ static const ebb_type EBB_M_(__type) = {sizeof(EBB_ENTRY_), EBB_M_(__hash_entry)
 
 /* ---- Lookup ---- */
 
-/* Find key (hash h) in table t; on success also report its group and slot. `expect_hit` says
+/* Find key (hash h) in table t, whose skip is `skip` (a constant 0 for the current table lets
+ * the compiler drop the retiring table's arithmetic); on success also report its group and
+ * slot. `expect_hit` says
  * whether to prefetch the home group's slots: worth it when the key is probably there (get,
  * delete), a waste of memory bandwidth when it is probably new (put, get_or_insert). */
-static inline EBB_ENTRY_ *EBB_M_(__find)(const ebb_table *t, uint64_t h, EBB_K_ key, size_t *gout,
-                                         unsigned *iout, bool expect_hit) {
+static inline EBB_ENTRY_ *EBB_M_(__find)(const ebb_table *t, size_t skip, uint64_t h, EBB_K_ key,
+                                         size_t *gout, unsigned *iout, bool expect_hit) {
     const size_t group_bytes = EBB_GROUP_SLOTS * sizeof(EBB_ENTRY_);
     const unsigned char *ctrl0 = t->ctrl, *slots0 = t->slots;
-    size_t ngroups = t->ngroups, skip = t->skip;
+    size_t ngroups = t->ngroups;
     ebb_pattern tag = ebb_pattern_of(ebb_tag(h));
-    size_t g = ebb_probe_start(t, h);
+    size_t g = ebb_home(h, ngroups);
+    if (g < skip) g = skip;
     const unsigned char *slots = slots0 + g * group_bytes;
     if (expect_hit) ebb_prefetch(slots, group_bytes);
     for (size_t visited = 1;; visited++) {
@@ -256,11 +270,11 @@ static inline EBB_ENTRY_ *EBB_M_(__find_or_room)(const ebb_table *t, uint64_t h,
 static inline EBB_ENTRY_ *EBB_M_(__locate)(const EBB_T_ *m, uint64_t h, EBB_K_ key,
                                            ebb_table **tout, size_t *gout, unsigned *iout,
                                            bool expect_hit) {
-    EBB_ENTRY_ *e = EBB_M_(__find)(&m->core.cur, h, key, gout, iout, expect_hit);
+    EBB_ENTRY_ *e = EBB_M_(__find)(&m->core.cur, 0, h, key, gout, iout, expect_hit);
     *tout = (ebb_table *)&m->core.cur;
     if (e || m->core.old.count == 0) return e;
     *tout = (ebb_table *)&m->core.old;
-    return EBB_M_(__find)(&m->core.old, h, key, gout, iout, expect_hit);
+    return EBB_M_(__find)(&m->core.old, m->core.old.skip, h, key, gout, iout, expect_hit);
 }
 
 /* ---- The API ---- */
@@ -270,9 +284,13 @@ EBB_API_ void EBB_M_(_init_with)(EBB_T_ *m, const ebb_options *opt) {
     ebb_core_init(&m->core, opt);
 }
 
-EBB_API_ void EBB_M_(_init)(EBB_T_ *m) { EBB_M_(_init_with)(m, NULL); }
+EBB_API_ void EBB_M_(_init)(EBB_T_ *m) {
+    EBB_M_(_init_with)(m, NULL);
+}
 
-EBB_API_ size_t EBB_M_(_count)(const EBB_T_ *m) { return ebb_core_count(&m->core); }
+EBB_API_ size_t EBB_M_(_count)(const EBB_T_ *m) {
+    return ebb_core_count(&m->core);
+}
 
 EBB_API_ EBB_V_ *EBB_M_(_get)(const EBB_T_ *m, EBB_K_ key) {
     uint64_t h = EBB_M_(__hash)(key, m->core.seed);
@@ -297,7 +315,7 @@ static inline EBB_ENTRY_ *EBB_M_(__upsert)(EBB_T_ *ebb_map_, EBB_K_ key, bool *f
     if (c->old.count) {
         size_t g;
         unsigned i;
-        e = EBB_M_(__find)(&c->old, h, key, &g, &i, false);
+        e = EBB_M_(__find)(&c->old, c->old.skip, h, key, &g, &i, false);
         if (e) return e;
     }
 #ifdef EBB_KEY_CLONE
@@ -383,7 +401,9 @@ static inline bool EBB_M_(__remove)(EBB_T_ *ebb_map_, EBB_K_ key, EBB_K_ *kout, 
     return true;
 }
 
-EBB_API_ bool EBB_M_(_delete)(EBB_T_ *m, EBB_K_ key) { return EBB_M_(__remove)(m, key, NULL, NULL); }
+EBB_API_ bool EBB_M_(_delete)(EBB_T_ *m, EBB_K_ key) {
+    return EBB_M_(__remove)(m, key, NULL, NULL);
+}
 
 EBB_API_ bool EBB_M_(_take)(EBB_T_ *m, EBB_K_ key, EBB_K_ *kout, EBB_V_ *vout) {
     return EBB_M_(__remove)(m, key, kout, vout);
@@ -410,7 +430,9 @@ EBB_API_ void EBB_M_(_clear)(EBB_T_ *m) {
     ebb_core_release(&m->core);
 }
 
-EBB_API_ void EBB_M_(_destroy)(EBB_T_ *m) { EBB_M_(_clear)(m); }
+EBB_API_ void EBB_M_(_destroy)(EBB_T_ *m) {
+    EBB_M_(_clear)(m);
+}
 
 EBB_API_ int EBB_M_(_reserve)(EBB_T_ *m, size_t n) {
     return ebb_core_reserve(&m->core, &EBB_M_(__type), n);
@@ -459,7 +481,9 @@ EBB_API_ EBB_ITER_ EBB_M_(_begin)(EBB_T_ *m) {
     return it;
 }
 
-EBB_API_ bool EBB_M_(_iter_done)(const EBB_ITER_ *it) { return it->key == NULL; }
+EBB_API_ bool EBB_M_(_iter_done)(const EBB_ITER_ *it) {
+    return it->key == NULL;
+}
 
 EBB_API_ void EBB_M_(_next)(EBB_ITER_ *it) {
     if (it->key == NULL) return;

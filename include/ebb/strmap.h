@@ -26,9 +26,9 @@ void ebb_strmap_free_key(const char *s, const ebb_allocator *a);
 }
 #endif
 
-#define EBB_NAME              ebb_strmap
-#define EBB_KEY               const char *
-#define EBB_VAL               void *
+#define EBB_NAME ebb_strmap
+#define EBB_KEY  const char *
+#define EBB_VAL  void *
 #define EBB_CSTR_KEY
 #define EBB_MAP_FIELDS        void (*val_dtor)(void *);
 #define EBB_KEY_CLONE(dst, k) ((*(dst) = ebb_strmap_copy_key((k), EBB_MAP->core.alloc)) != NULL)

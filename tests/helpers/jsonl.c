@@ -9,7 +9,10 @@
 
 static const char *p;
 
-static void ws(void) { while (*p == ' ' || *p == '\t') p++; }
+static void ws(void) {
+    while (*p == ' ' || *p == '\t')
+        p++;
+}
 
 /* A JSON string at p into out (escapes kept as-is); 0 or -1. */
 static int string(char *out, size_t len) {
@@ -35,17 +38,20 @@ static int number(char *out, size_t len) {
     if (*p == '-') p++;
     if (!isdigit((unsigned char)*p)) return -1;
     if (*p == '0' && isdigit((unsigned char)p[1])) return -1;
-    while (isdigit((unsigned char)*p)) p++;
+    while (isdigit((unsigned char)*p))
+        p++;
     if (*p == '.') {
         p++;
         if (!isdigit((unsigned char)*p)) return -1;
-        while (isdigit((unsigned char)*p)) p++;
+        while (isdigit((unsigned char)*p))
+            p++;
     }
     if (*p == 'e' || *p == 'E') {
         p++;
         if (*p == '+' || *p == '-') p++;
         if (!isdigit((unsigned char)*p)) return -1;
-        while (isdigit((unsigned char)*p)) p++;
+        while (isdigit((unsigned char)*p))
+            p++;
     }
     snprintf(out, len, "%.*s", (int)(p - s), s);
     return 0;
@@ -96,7 +102,8 @@ int main(int argc, char **argv) {
         ws();
         if (*p++ != '{') goto bad;
         ws();
-        if (*p == '}') p++;
+        if (*p == '}')
+            p++;
         else
             for (;;) {
                 char key[256], val[256];
@@ -108,7 +115,10 @@ int main(int argc, char **argv) {
                 for (int k = 0; k < nkeys && k < 32; k++)
                     if (!strcmp(key, argv[k + 2])) found[k] = 1, strcpy(vals[k], val);
                 ws();
-                if (*p == '}') { p++; break; }
+                if (*p == '}') {
+                    p++;
+                    break;
+                }
                 if (*p++ != ',') goto bad;
             }
         ws();

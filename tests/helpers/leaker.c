@@ -23,7 +23,8 @@ int main(int argc, char **argv) {
     double base = atof(argv[1]) * 1048576, rate = atof(argv[2]) * 1048576;
     double delay = atof(argv[3]), duration = atof(argv[4]);
     size_t reserve = (size_t)64 << 30;
-    char *mem = mmap(NULL, reserve, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    char *mem = mmap(NULL, reserve, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (mem == MAP_FAILED) return 1;
     size_t touched = 0;
     double start = now();
@@ -31,7 +32,8 @@ int main(int argc, char **argv) {
         double t = now() - start;
         if (duration > 0 && t >= duration) return 0;
         double want = base + (t > delay ? (t - delay) * rate : 0);
-        for (; touched < (size_t)want && touched < reserve; touched += 4096) mem[touched] = 1;
+        for (; touched < (size_t)want && touched < reserve; touched += 4096)
+            mem[touched] = 1;
         struct timespec tick = {0, 10 * 1000 * 1000};
         nanosleep(&tick, NULL);
     }

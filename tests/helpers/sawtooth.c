@@ -32,7 +32,8 @@ int main(int argc, char **argv) {
         double p = fmod(t, period) / period, x = p < 0.9 ? p / 0.9 : (1 - p) / 0.1;
         size_t want = (size_t)(mean * (1 - amp + 2 * amp * x)) & ~(size_t)4095;
         if (want > reserve) want = reserve & ~(size_t)4095;
-        for (; touched < want; touched += 4096) mem[touched] = 1;
+        for (; touched < want; touched += 4096)
+            mem[touched] = 1;
         if (touched > want) {
             madvise(mem + want, touched - want, MADV_DONTNEED);
             touched = want;
