@@ -11,8 +11,8 @@
  * An entry's home group is fastrange(hash, ngroups) (the hash's high bits); it sits in the
  * first group from home, wrapping, that had a free slot when it was inserted.
  *
- * Invariant: for every entry, every group strictly between its home and its own group counts it
- * in its overflow byte. So a lookup walks from home and stops at the first group whose tags do
+ * Invariant: for every entry, every group from its home (included) to its own group (excluded)
+ * counts it in its overflow byte. So a lookup walks from home and stops at the first group whose tags do
  * not match and whose overflow count is zero; a delete clears the tag and decrements the counts
  * on the path. Nothing marks a deleted slot, so churn leaves no tombstones and probe paths are
  * exactly as long as the live entries make them.
