@@ -21,11 +21,12 @@
  *
  * Memory. Tables of 64 KiB or more come straight from mmap: fresh pages read as zero, which is
  * an empty table, so allocating costs no memset, and the map never depends on malloc (glibc
- * keeps freed mid-size blocks resident). Each migration step also faults in the next 8 KiB of
+ * keeps freed mid-size blocks resident). Each migration step also faults in the next 32 KiB of
  * the new table (MADV_POPULATE_WRITE), so its pages are allocated once, in batches, instead of
  * faulting twice each (a read maps the zero page, the first write copies it). As migration
  * passes over the retiring table, the pages behind it go back to the system with
- * madvise(MADV_DONTNEED), so resident memory tracks the entries during a resize, not after it.
+ * madvise(MADV_DONTNEED), in chunks of 1/16 of the table between 64 and 256 KiB, so resident
+ * memory tracks the entries during a resize, not after it.
  * Transparent huge pages are declined for tables: a fault that zeroes 2 MiB would be the stall
  * this design avoids. Smaller tables use calloc, or the user's allocator hook for everything. */
 #include <stdlib.h>
@@ -39,9 +40,11 @@
 #define MADV_POPULATE_WRITE 23 /* Linux 5.14; older kernels say EINVAL and we fault lazily */
 #endif
 
-#define MMAP_MIN       (64u * 1024u) /* tables this large bypass malloc */
-#define RELEASE_CHUNK  (64u * 1024u) /* madvise granularity while retiring a table */
-#define POPULATE_STEP  (8u * 1024u)  /* bytes of the new table faulted in per migration step */
+#define MMAP_MIN    (64u * 1024u)    /* tables this large bypass malloc */
+#define RELEASE_MIN (64u * 1024u)    /* madvise granularity while retiring a table: 1/16 of */
+#define RELEASE_MAX (256u * 1024u)   /* it, within these bounds (fewer calls and TLB flushes */
+                                     /* for big tables; each call stays a few microseconds) */
+#define POPULATE_STEP  (32u * 1024u) /* bytes of the new table faulted in per migration step */
 #define STEP_GROUPS    32            /* groups one growth step may visit */
 #define STEP_ENTRIES   24            /* a growth step stops once it has moved this many (+14) */
 #define SHRINK_GROUPS  256           /* the same for a shrink, which deletes drive: deletes are */
@@ -146,9 +149,9 @@ static void populate_ahead(ebb_table *t) {
 }
 
 /* Release [*done, end) rounded to pages once it is worth a system call. */
-static size_t release_range(unsigned char **done, unsigned char *end, size_t page, bool all) {
+static size_t release_range(unsigned char **done, unsigned char *end, size_t page, size_t chunk) {
     end = align_down(end, page);
-    if (end <= *done || (!all && (size_t)(end - *done) < RELEASE_CHUNK)) return 0;
+    if (end <= *done || (size_t)(end - *done) < chunk) return 0;
     size_t len = (size_t)(end - *done);
     if (madvise(*done, len, MADV_DONTNEED) != 0) return 0;
     *done = end;
@@ -168,9 +171,11 @@ static void release_migrated(ebb_table *t, size_t entry_size) {
     }
     unsigned char *ctrl_end = t->ctrl + t->skip * EBB_CTRL_BYTES;
     if (ctrl_end > t->slots - page) ctrl_end = align_down(t->slots, page);
-    h->released += release_range(&h->ctrl_done, ctrl_end, page, false);
+    size_t chunk = h->bytes / 16;
+    chunk = chunk < RELEASE_MIN ? RELEASE_MIN : chunk > RELEASE_MAX ? RELEASE_MAX : chunk;
+    h->released += release_range(&h->ctrl_done, ctrl_end, page, chunk);
     h->released += release_range(&h->slots_done, t->slots + t->skip * EBB_GROUP_SLOTS * entry_size,
-                                 page, false);
+                                 page, chunk);
 }
 
 /* ---- Migration ----------------------------------------------------------------------------- */

@@ -184,25 +184,48 @@ static inline EBB_ENTRY_ *EBB_M_(__slot)(const ebb_table *t, size_t g, unsigned 
  * this a few groups at a time). The group empties as a whole, so its tags and the table's count
  * are updated once, not per entry. When every entry of the group sits at home (the usual case),
  * none has a probe path to unwind, and a shrink to half the groups moves them without hashing
- * (for string keys, without touching the key at all). */
+ * (for string keys, without touching the key at all).
+ * The free slots of the destination groups are kept in registers, one group per parity (a
+ * growth sends group g's entries to 2g and 2g+1): reloading a group's control bytes right after
+ * storing a tag into them stalls on store forwarding, and was the largest cost of a resize. */
 static void EBB_M_(__migrate_group)(ebb_core *c, size_t g) {
     unsigned char *ctrl = ebb_group(&c->old, g);
     unsigned full = ebb_match_full(ctrl);
     if (!full) return;
     bool at_home = ebb_group_at_home(&c->old, g);
     bool halving = at_home && c->old.ngroups == 2 * c->cur.ngroups;
-    size_t moved = 0;
+    size_t moved = 0, direct = 0;
+    size_t cached[2] = {SIZE_MAX, SIZE_MAX};
+    unsigned room[2] = {0, 0};
     for (; full; full &= full - 1, moved++) {
         unsigned i = ebb_lowest(full);
-        EBB_ENTRY_ *src = EBB_M_(__slot)(&c->old, g, i);
+        EBB_ENTRY_ *src = EBB_M_(__slot)(&c->old, g, i), *dst;
         size_t home = g / 2;
         if (!halving) {
             uint64_t h = EBB_M_(__hash)(src->key, c->seed);
             if (!at_home) ebb_table_unaccount(&c->old, g, h);
             home = ebb_home(h, c->cur.ngroups);
         }
-        *(EBB_ENTRY_ *)ebb_table_place_at(&c->cur, sizeof(EBB_ENTRY_), home, ctrl[i]) = *src;
+        unsigned w = (unsigned)home & 1u;
+        if (cached[w] != home) {
+            cached[w] = home;
+            room[w] = ebb_match(ebb_group(&c->cur, home), 0);
+        }
+        if (room[w]) {
+            unsigned j = ebb_lowest(room[w]);
+            room[w] &= room[w] - 1;
+            ebb_group(&c->cur, home)[j] = ctrl[i];
+            dst = EBB_M_(__slot)(&c->cur, home, j);
+            direct++;
+        } else {
+            /* Home is full: probe on; the slot found may be in a cached group. */
+            dst = (EBB_ENTRY_ *)ebb_table_place_at(&c->cur, sizeof(EBB_ENTRY_), home, ctrl[i]);
+            cached[0] = cached[1] = SIZE_MAX;
+        }
+        *dst = *src;
     }
+    ebb_head(&c->cur)->probe_hist[0] += direct;
+    c->cur.count += direct;
     if (at_home) ebb_head(&c->old)->probe_hist[0] -= moved;
     memset(ctrl, 0, EBB_GROUP_SLOTS);
     c->old.count -= moved;
@@ -215,11 +238,13 @@ static const ebb_type EBB_M_(__type) = {sizeof(EBB_ENTRY_), EBB_M_(__hash_entry)
 
 /* Find key (hash h) in table t, whose skip is `skip` (a constant 0 for the current table lets
  * the compiler drop the retiring table's arithmetic); on success also report its group and
- * slot. `expect_hit` says
- * whether to prefetch the home group's slots: worth it when the key is probably there (get,
- * delete), a waste of memory bandwidth when it is probably new (put, get_or_insert). */
+ * slot, and how many groups past the first one probed it sits (for the current table, its
+ * distance from home). `expect_hit` says whether to prefetch the home group's slots: worth it when
+ * the key is probably there (get, delete), a waste of memory bandwidth when it is probably new
+ * (put, get_or_insert). */
 static inline EBB_ENTRY_ *EBB_M_(__find)(const ebb_table *t, size_t skip, uint64_t h, EBB_K_ key,
-                                         size_t *gout, unsigned *iout, bool expect_hit) {
+                                         size_t *gout, unsigned *iout, size_t *dout,
+                                         bool expect_hit) {
     const size_t group_bytes = EBB_GROUP_SLOTS * sizeof(EBB_ENTRY_);
     const unsigned char *ctrl0 = t->ctrl, *slots0 = t->slots;
     size_t ngroups = t->ngroups;
@@ -236,6 +261,7 @@ static inline EBB_ENTRY_ *EBB_M_(__find)(const ebb_table *t, size_t skip, uint64
             if (EBB_M_(__eq)(e->key, key)) {
                 *gout = g;
                 *iout = i;
+                *dout = visited - 1;
                 return e;
             }
         }
@@ -270,11 +296,12 @@ static inline EBB_ENTRY_ *EBB_M_(__find_or_room)(const ebb_table *t, uint64_t h,
 static inline EBB_ENTRY_ *EBB_M_(__locate)(const EBB_T_ *m, uint64_t h, EBB_K_ key,
                                            ebb_table **tout, size_t *gout, unsigned *iout,
                                            bool expect_hit) {
-    EBB_ENTRY_ *e = EBB_M_(__find)(&m->core.cur, 0, h, key, gout, iout, expect_hit);
+    size_t d;
+    EBB_ENTRY_ *e = EBB_M_(__find)(&m->core.cur, 0, h, key, gout, iout, &d, expect_hit);
     *tout = (ebb_table *)&m->core.cur;
     if (e || m->core.old.count == 0) return e;
     *tout = (ebb_table *)&m->core.old;
-    return EBB_M_(__find)(&m->core.old, m->core.old.skip, h, key, gout, iout, expect_hit);
+    return EBB_M_(__find)(&m->core.old, m->core.old.skip, h, key, gout, iout, &d, expect_hit);
 }
 
 /* ---- The API ---- */
@@ -313,9 +340,9 @@ static inline EBB_ENTRY_ *EBB_M_(__upsert)(EBB_T_ *ebb_map_, EBB_K_ key, bool *f
     *fresh = false;
     if (e) return e;
     if (c->old.count) {
-        size_t g;
+        size_t g, d;
         unsigned i;
-        e = EBB_M_(__find)(&c->old, c->old.skip, h, key, &g, &i, false);
+        e = EBB_M_(__find)(&c->old, c->old.skip, h, key, &g, &i, &d, false);
         if (e) return e;
     }
 #ifdef EBB_KEY_CLONE
@@ -378,14 +405,8 @@ EBB_API_ int EBB_M_(_get_or_insert)(EBB_T_ *ebb_map_, EBB_K_ key, EBB_V_ **val) 
     return fresh ? EBB_INSERTED : EBB_OK;
 }
 
-/* Remove key; hand its key and value to kout/vout where given, destroy them otherwise. */
-static inline bool EBB_M_(__remove)(EBB_T_ *ebb_map_, EBB_K_ key, EBB_K_ *kout, EBB_V_ *vout) {
-    uint64_t h = EBB_M_(__hash)(key, ebb_map_->core.seed);
-    ebb_table *t;
-    size_t g;
-    unsigned i;
-    EBB_ENTRY_ *e = EBB_M_(__locate)(ebb_map_, h, key, &t, &g, &i, true);
-    if (!e) return false;
+/* Hand an entry's key and value to kout/vout where given, destroy them otherwise. */
+static inline void EBB_M_(__release)(EBB_T_ *ebb_map_, EBB_ENTRY_ *e, EBB_K_ *kout, EBB_V_ *vout) {
     if (kout)
         *kout = e->key;
     else
@@ -394,10 +415,30 @@ static inline bool EBB_M_(__remove)(EBB_T_ *ebb_map_, EBB_K_ key, EBB_K_ *kout, 
         *vout = e->val;
     else
         EBB_DROP_VAL_(e->val);
-    ebb_table_erase(t, g, i, h);
-    if (t == &ebb_map_->core.cur && ebb_group(t, g)[EBB_OVERFLOW] && !ebb_map_->core.old.ctrl)
-        ebb_core_repair(&ebb_map_->core, &EBB_M_(__type), g);
-    ebb_core_after_delete(&ebb_map_->core, &EBB_M_(__type));
+    (void)ebb_map_;
+}
+
+/* Remove key, releasing its entry as above. Most deletes find the key in the current table,
+ * whose probe already knows the entry's path; the retiring table unwinds it from the hash. */
+static inline bool EBB_M_(__remove)(EBB_T_ *ebb_map_, EBB_K_ key, EBB_K_ *kout, EBB_V_ *vout) {
+    ebb_core *c = &ebb_map_->core;
+    uint64_t h = EBB_M_(__hash)(key, c->seed);
+    size_t g, d;
+    unsigned i;
+    EBB_ENTRY_ *e = EBB_M_(__find)(&c->cur, 0, h, key, &g, &i, &d, true);
+    if (e) {
+        EBB_M_(__release)(ebb_map_, e, kout, vout);
+        ebb_table_erase_found(&c->cur, g, i, d);
+        if (ebb_group(&c->cur, g)[EBB_OVERFLOW] && !c->old.ctrl)
+            ebb_core_repair(c, &EBB_M_(__type), g);
+    } else {
+        if (c->old.count == 0) return false;
+        e = EBB_M_(__find)(&c->old, c->old.skip, h, key, &g, &i, &d, true);
+        if (!e) return false;
+        EBB_M_(__release)(ebb_map_, e, kout, vout);
+        ebb_table_erase(&c->old, g, i, h);
+    }
+    ebb_core_after_delete(c, &EBB_M_(__type));
     return true;
 }
 

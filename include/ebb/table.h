@@ -12,10 +12,10 @@
  * first group from home, wrapping, that had a free slot when it was inserted.
  *
  * Invariant: for every entry, every group from its home (included) to its own group (excluded)
- * counts it in its overflow byte. So a lookup walks from home and stops at the first group whose tags do
- * not match and whose overflow count is zero; a delete clears the tag and decrements the counts
- * on the path. Nothing marks a deleted slot, so churn leaves no tombstones and probe paths are
- * exactly as long as the live entries make them.
+ * counts it in its overflow byte. So a lookup walks from home and stops at the first group whose
+ * tags do not match and whose overflow count is zero; a delete clears the tag and decrements the
+ * counts on the path. Nothing marks a deleted slot, so churn leaves no tombstones and probe paths
+ * are exactly as long as the live entries make them.
  *
  * Resizing (see src/table.c) keeps a second, retiring table whose groups [0, skip) have been
  * migrated: probes in it start at max(home, skip) and wrap to skip instead of 0, which stays
@@ -252,6 +252,22 @@ static inline void ebb_table_unaccount(ebb_table *t, size_t g, uint64_t h) {
 static inline void ebb_table_erase(ebb_table *t, size_t g, unsigned i, uint64_t h) {
     ebb_table_unaccount(t, g, h);
     t->ctrl[g * EBB_CTRL_BYTES + i] = 0;
+    t->count--;
+}
+
+/* Remove the entry in slot i of group g of a table without skip (the current table), found by a
+ * probe that went `distance` groups past the entry's home: the lookup already knows the path,
+ * so nothing is hashed or divided again. */
+static inline void ebb_table_erase_found(ebb_table *t, size_t g, unsigned i, size_t distance) {
+    unsigned char *ctrl0 = t->ctrl;
+    size_t ngroups = t->ngroups;
+    ((ebb_table_head *)(void *)ctrl0 - 1)->probe_hist[ebb_bucket(distance)]--;
+    for (size_t p = g; distance; distance--) {
+        p = p == 0 ? ngroups - 1 : p - 1;
+        unsigned char *ov = ctrl0 + p * EBB_CTRL_BYTES + EBB_OVERFLOW;
+        if (*ov != EBB_SATURATED) (*ov)--;
+    }
+    ctrl0[g * EBB_CTRL_BYTES + i] = 0;
     t->count--;
 }
 
