@@ -52,6 +52,15 @@
 #define MAX_LOAD_NUM   7             /* grow when entries reach 7/8 of the slots */
 #define MAX_LOAD_DEN   8
 
+/* ebb_tag() of every low byte, four times over (0 is empty, so its tag is 1). */
+#define TAG_WORD(t)   ((t) == 0 ? 0x01010101u : (uint32_t)(t)*0x01010101u)
+#define TAG_WORD4(t)  TAG_WORD(t), TAG_WORD((t) + 1), TAG_WORD((t) + 2), TAG_WORD((t) + 3)
+#define TAG_WORD16(t) TAG_WORD4(t), TAG_WORD4((t) + 4), TAG_WORD4((t) + 8), TAG_WORD4((t) + 12)
+#define TAG_WORD64(t)                                                                              \
+    TAG_WORD16(t), TAG_WORD16((t) + 16), TAG_WORD16((t) + 32), TAG_WORD16((t) + 48)
+const uint32_t ebb_tag_words[256] = {TAG_WORD64(0), TAG_WORD64(64), TAG_WORD64(128),
+                                     TAG_WORD64(192)};
+
 /* The control bytes of an empty map: one group, always empty, never written. */
 static const unsigned char empty_group[EBB_CTRL_BYTES];
 

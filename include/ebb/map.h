@@ -248,7 +248,7 @@ static inline EBB_ENTRY_ *EBB_M_(__find)(const ebb_table *t, size_t skip, uint64
     const size_t group_bytes = EBB_GROUP_SLOTS * sizeof(EBB_ENTRY_);
     const unsigned char *ctrl0 = t->ctrl, *slots0 = t->slots;
     size_t ngroups = t->ngroups;
-    ebb_pattern tag = ebb_pattern_of(ebb_tag(h));
+    ebb_pattern tag = ebb_pattern_of_hash(h);
     size_t g = ebb_home(h, ngroups);
     if (g < skip) g = skip;
     const unsigned char *slots = slots0 + g * group_bytes;
@@ -275,7 +275,7 @@ static inline EBB_ENTRY_ *EBB_M_(__find)(const ebb_table *t, size_t skip, uint64
  * its home group (the group the lookup already loaded), where a new entry can go directly. */
 static inline EBB_ENTRY_ *EBB_M_(__find_or_room)(const ebb_table *t, uint64_t h, EBB_K_ key,
                                                  size_t *home, unsigned *room) {
-    ebb_pattern tag = ebb_pattern_of(ebb_tag(h));
+    ebb_pattern tag = ebb_pattern_of_hash(h);
     size_t g = ebb_home(h, t->ngroups);
     const unsigned char *ctrl = ebb_group(t, g);
     *home = g;

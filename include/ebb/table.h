@@ -103,6 +103,10 @@ static inline unsigned char ebb_tag(uint64_t h) {
     return (unsigned char)(t + (t == 0));
 }
 
+/* ebb_tag(h) repeated in the four bytes of a word, for every value of h's low byte (src/table.c).
+ */
+extern const uint32_t ebb_tag_words[256];
+
 /* A tag repeated in every byte, ready to compare with a group's control bytes. Built from a
  * 32-bit word: broadcasting a byte stored in memory makes the compiler spill one byte and
  * reload four, a load that cannot be forwarded from the store and so waits for every older
@@ -112,10 +116,18 @@ typedef __m128i ebb_pattern;
 static inline ebb_pattern ebb_pattern_of(unsigned char t) {
     return _mm_shuffle_epi32(_mm_cvtsi32_si128((int)(t * 0x01010101u)), 0);
 }
+/* The pattern of hash h's tag, read from a table: a lookup's critical path is its instruction
+ * count (fewer instructions let more lookups, and their cache misses, overlap). */
+static inline ebb_pattern ebb_pattern_of_hash(uint64_t h) {
+    return _mm_shuffle_epi32(_mm_cvtsi32_si128((int)ebb_tag_words[(unsigned char)h]), 0);
+}
 #else
 typedef unsigned char ebb_pattern;
 static inline ebb_pattern ebb_pattern_of(unsigned char t) {
     return t;
+}
+static inline ebb_pattern ebb_pattern_of_hash(uint64_t h) {
+    return (ebb_pattern)ebb_tag_words[(unsigned char)h];
 }
 #endif
 
