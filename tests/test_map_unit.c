@@ -344,6 +344,64 @@ static void test_iterate_during_resize(void) {
     umap_destroy(&m);
 }
 
+/* A retiring table over 32 MiB is unmapped over several steps once empty: meanwhile the map
+ * keeps it as a retired table (empty, every group migrated). Every call must work in that state,
+ * and the table must go within a few steps. */
+static bool is_retired_now(const umap *m) {
+    return m->core.old.ctrl != NULL && m->core.old.count == 0;
+}
+
+static void test_retired_table(void) {
+    umap m = fixed_map(7);
+    size_t n = 0, retired_seen = 0;
+    /* Grow past 131072 groups (a 33.5 MiB table), then shrink back below it. */
+    while (n < 2000000 && retired_seen == 0) {
+        CHECK(umap_put(&m, key_of(n), n * 3 + 1) == EBB_INSERTED);
+        n++;
+        if (is_retired_now(&m)) retired_seen++;
+    }
+    CHECK(retired_seen > 0);
+    CHECK_EQ_U(stats_of(&m).migrating, 0);
+    CHECK_EQ_U(umap_check(&m), 0);
+    CHECK(all_present(&m, 0, n));
+    CHECK(iterate_once(&m, n, n));
+    /* Inserts and deletes go on while it is unmapped, a piece per call. */
+    size_t steps = 0;
+    while (is_retired_now(&m) && steps < 100) {
+        CHECK(umap_put(&m, key_of(n), n * 3 + 1) == EBB_INSERTED);
+        n++;
+        CHECK(umap_delete(&m, key_of(n - 1)));
+        n--;
+        CHECK_EQ_U(umap_check(&m), 0);
+        steps++;
+    }
+    CHECK(!is_retired_now(&m) && m.core.old.ctrl == NULL);
+    CHECK(steps >= 1 && steps < 100); /* in pieces, and soon */
+    CHECK(all_present(&m, 0, n));
+
+    /* The same on the way down: shrinking from the 33.5 MiB table retires it too. */
+    retired_seen = 0;
+    while (n > 1000) {
+        CHECK(umap_delete(&m, key_of(n - 1)));
+        n--;
+        if (is_retired_now(&m)) {
+            retired_seen++;
+            if (retired_seen == 1) {
+                CHECK_EQ_U(umap_check(&m), 0);
+                CHECK(umap_get(&m, key_of(n)) == NULL);
+                CHECK(all_present(&m, 0, n));
+            }
+        }
+    }
+    CHECK(retired_seen > 0);
+    CHECK_EQ_U(umap_count(&m), 1000);
+    CHECK(all_present(&m, 0, n));
+    CHECK_EQ_U(umap_check(&m), 0);
+    umap_clear(&m);
+    CHECK(m.core.old.ctrl == NULL);
+    umap_destroy(&m);
+}
+
 static void test_iter_delete_everything(void) {
     size_t sizes[] = {1, 15, 16, 1000, 30000};
     for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
@@ -881,6 +939,7 @@ int main(void) {
     RUN(test_clear_and_reuse);
     RUN(test_iterate_during_resize);
     RUN(test_iter_delete_everything);
+    RUN(test_retired_table);
     RUN(test_big_values);
     RUN(test_u32_keys);
     RUN(test_seeded_hash_and_eq_hooks);
