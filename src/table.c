@@ -21,7 +21,7 @@
  *
  * Memory. Tables of 64 KiB or more come straight from mmap: fresh pages read as zero, which is
  * an empty table, so allocating costs no memset, and the map never depends on malloc (glibc
- * keeps freed mid-size blocks resident). Each migration step also faults in the next 32 KiB of
+ * keeps freed mid-size blocks resident). Each migration step also faults in the next 8 KiB of
  * the new table (MADV_POPULATE_WRITE), so its pages are allocated once, in batches, instead of
  * faulting twice each (a read maps the zero page, the first write copies it). As migration
  * passes over the retiring table, the pages behind it go back to the system with
@@ -40,11 +40,19 @@
 #define MADV_POPULATE_WRITE 23 /* Linux 5.14; older kernels say EINVAL and we fault lazily */
 #endif
 
-#define MMAP_MIN    (64u * 1024u)    /* tables this large bypass malloc */
-#define RELEASE_MIN (64u * 1024u)    /* madvise granularity while retiring a table: 1/16 of */
-#define RELEASE_MAX (256u * 1024u)   /* it, within these bounds (fewer calls and TLB flushes */
-                                     /* for big tables; each call stays a few microseconds) */
-#define POPULATE_STEP  (32u * 1024u) /* bytes of the new table faulted in per migration step */
+#define MMAP_MIN (64u * 1024u) /* tables this large bypass malloc */
+/* Page handling while resizing (both can be overridden at build time, for experiments): the
+ * retiring table is released in chunks of 1/16 of its size within [RELEASE_MIN, RELEASE_MAX],
+ * and each step faults in POPULATE_STEP bytes of the new table. On these VMs a fresh page costs
+ * 10-40 us to fault in (the hypervisor backs it too): 8 KiB per step kept `make demo` at 9-13
+ * operations over 100 us in 10M inserts, where 32 KiB gave 25-78. */
+#define RELEASE_MIN (64u * 1024u)
+#ifndef RELEASE_MAX
+#define RELEASE_MAX (256u * 1024u)
+#endif
+#ifndef POPULATE_STEP
+#define POPULATE_STEP (8u * 1024u)
+#endif
 #define UNMAP_STEP     (32u * 1024u * 1024u) /* a retired table is unmapped this much per step */
 #define STEP_GROUPS    32                    /* groups one growth step may visit */
 #define STEP_ENTRIES   24  /* a growth step stops once it has moved this many (+14) */
@@ -160,21 +168,25 @@ static bool populate_ahead(ebb_table *t) {
     return true;
 }
 
-/* Release [*done, end) rounded to pages once it is worth a system call. */
+/* Release [*done, end) rounded to pages, at most two chunks of it, once it is worth a system
+ * call (a chunk or more). */
 static size_t release_range(unsigned char **done, unsigned char *end, size_t page, size_t chunk) {
     end = align_down(end, page);
     if (end <= *done || (size_t)(end - *done) < chunk) return 0;
     size_t len = (size_t)(end - *done);
+    if (len > 2 * chunk) len = 2 * chunk;
+    end = *done + len;
     if (madvise(*done, len, MADV_DONTNEED) != 0) return 0;
     *done = end;
     return len;
 }
 
 /* Hand back the pages of the retiring table that migration has emptied: the first page holds
- * the head (deletes still update it), and a page shared by control bytes and slots waits. */
-static void release_migrated(ebb_table *t, size_t entry_size) {
+ * the head (deletes still update it), and a page shared by control bytes and slots waits. One
+ * system call at most; whether it made one. */
+static bool release_migrated(ebb_table *t, size_t entry_size) {
     ebb_table_head *h = ebb_head(t);
-    if (!h->mapped) return;
+    if (!h->mapped) return false;
     size_t page = page_size();
     if (!h->ctrl_done) {
         unsigned char *first = align_down((unsigned char *)h, page) + page;
@@ -185,9 +197,12 @@ static void release_migrated(ebb_table *t, size_t entry_size) {
     if (ctrl_end > t->slots - page) ctrl_end = align_down(t->slots, page);
     size_t chunk = h->bytes / 16;
     chunk = chunk < RELEASE_MIN ? RELEASE_MIN : chunk > RELEASE_MAX ? RELEASE_MAX : chunk;
-    h->released += release_range(&h->ctrl_done, ctrl_end, page, chunk);
-    h->released += release_range(&h->slots_done, t->slots + t->skip * EBB_GROUP_SLOTS * entry_size,
-                                 page, chunk);
+    chunk = chunk / page * page;
+    size_t len = release_range(&h->slots_done, t->slots + t->skip * EBB_GROUP_SLOTS * entry_size,
+                               page, chunk);
+    if (len == 0) len = release_range(&h->ctrl_done, ctrl_end, page, chunk);
+    h->released += len;
+    return len != 0;
 }
 
 /* ---- Migration ----------------------------------------------------------------------------- */
@@ -229,12 +244,12 @@ static void migrate_step(ebb_core *c, const ebb_type *ty) {
         if (before - c->old.count >= entries) break;
     }
     c->moved += before - c->old.count;
-    /* One system call per step at most: each costs tens of microseconds on a VM. */
-    bool populated = populate_ahead(&c->cur);
+    /* One system call per step at most (each may cost tens of microseconds on a VM): returning
+     * memory first, so that it never falls behind; faulting in ahead otherwise. */
     if (c->old.count == 0)
         retire_step(c);
-    else if (!populated)
-        release_migrated(&c->old, ty->entry_size);
+    else if (!release_migrated(&c->old, ty->entry_size))
+        populate_ahead(&c->cur);
 }
 
 static void finish_migration(ebb_core *c, const ebb_type *ty) {
