@@ -29,6 +29,8 @@
  * memory tracks the entries during a resize, not after it.
  * Transparent huge pages are declined for tables: a fault that zeroes 2 MiB would be the stall
  * this design avoids. Smaller tables use calloc, or the user's allocator hook for everything. */
+#include <fcntl.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -43,9 +45,9 @@
 #define MMAP_MIN (64u * 1024u) /* tables this large bypass malloc */
 /* Page handling while resizing (both can be overridden at build time, for experiments): the
  * retiring table is released in chunks of 1/16 of its size within [RELEASE_MIN, RELEASE_MAX],
- * and each step faults in POPULATE_STEP bytes of the new table. On these VMs a fresh page costs
- * 10-40 us to fault in (the hypervisor backs it too): 8 KiB per step kept `make demo` at 9-13
- * operations over 100 us in 10M inserts, where 32 KiB gave 25-78. */
+ * and each step faults in POPULATE_STEP bytes of the new table. Fresh pages are slow to fault in
+ * on a VM (the hypervisor backs them too): 8 KiB per step kept `make demo` at 9-13 inserts over
+ * 100 us in 10M, where 32 KiB gave 25-78 (docs/design.md, "Resizing without stalls"). */
 #define RELEASE_MIN (64u * 1024u)
 #ifndef RELEASE_MAX
 #define RELEASE_MAX (256u * 1024u)
@@ -106,12 +108,29 @@ void ebb_core_init(ebb_core *c, const ebb_options *opt) {
 
 /* ---- Table memory -------------------------------------------------------------------------- */
 
+/* Whether anonymous memory gets transparent huge pages without asking (THP mode "always"): only
+ * then must tables decline them, and the call that does so costs tens of microseconds. Read
+ * once per process; unreadable means "assume so". */
+static bool thp_always(void) {
+    static _Atomic int mode; /* 0 unknown, 1 always, 2 not */
+    int m = atomic_load_explicit(&mode, memory_order_relaxed);
+    if (m == 0) {
+        char buf[64] = {0};
+        int fd = open("/sys/kernel/mm/transparent_hugepage/enabled", O_RDONLY | O_CLOEXEC);
+        ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+        if (fd >= 0) close(fd);
+        m = n > 0 && strstr(buf, "[always]") == NULL ? 2 : 1;
+        atomic_store_explicit(&mode, m, memory_order_relaxed);
+    }
+    return m == 1;
+}
+
 static void *map_pages(size_t bytes) {
     void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
                    -1, 0);
     if (p == MAP_FAILED) return NULL;
 #ifdef MADV_NOHUGEPAGE
-    madvise(p, bytes, MADV_NOHUGEPAGE);
+    if (thp_always()) madvise(p, bytes, MADV_NOHUGEPAGE);
 #endif
     return p;
 }
