@@ -56,7 +56,7 @@ typedef struct ebb_table_head {
     unsigned char *ctrl_done, *slots_done; /* retiring: released up to here */
     size_t populated;                      /* fresh: bytes faulted in ahead of use */
     size_t mapped;                         /* 1 if the block came from mmap */
-    size_t unused;                         /* keeps the head a multiple of 16 bytes */
+    size_t recycled;                       /* fresh: bytes moved in from the retiring table */
 } ebb_table_head;
 
 _Static_assert(sizeof(ebb_table_head) % 16 == 0, "slots must stay 16-byte aligned");
