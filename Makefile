@@ -5,6 +5,7 @@
 #   make test         build and run every test; then the whole suite again under ASan+UBSan
 #   make install      PREFIX=/usr/local DESTDIR= : headers, libraries, tool, pkg-config, CMake
 #   make bench-boost  ebb next to boost::unordered_flat_map (installs libboost1.81-dev)
+#   make bench-pages  what returning memory costs here: page faults, releases, mremap, deletes
 #   make format       clang-format every source file
 #
 # One build tree per flavour: BUILD=build (default, -O2) or BUILD=build/asan SAN=1.
@@ -44,7 +45,7 @@ TESTS       := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 HELPERS     := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(HELPER_SRC))
 EXAMPLES    := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EXAMPLE_SRC))
 
-.PHONY: all demo test tests test-run install uninstall format clean deps bench-boost
+.PHONY: all demo test tests test-run install uninstall format clean deps bench-boost bench-pages
 all: $(BUILD)/libebb.a $(BUILD)/libebb.so $(BUILD)/ebb
 
 deps: $(BUILD)/.deps
@@ -114,6 +115,10 @@ uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/include/ebb $(DESTDIR)$(PREFIX)/lib/cmake/ebb
 	rm -f $(DESTDIR)$(PREFIX)/lib/libebb.* $(DESTDIR)$(PREFIX)/lib/pkgconfig/ebb.pc \
 	    $(DESTDIR)$(PREFIX)/bin/ebb
+
+bench-pages: all
+	$(MAKE) -f bench/bench.mk $(BUILD)/bench/page_costs BUILD=$(BUILD)
+	$(BUILD)/bench/page_costs $(BENCH_ARGS)
 
 bench-boost: all
 	@scripts/deps.sh g++ libboost1.81-dev

@@ -31,8 +31,13 @@ ifneq ($(shell command -v go),)
 DRIVERS += $(B)/drv_go
 endif
 
-drivers: $(DRIVERS)
+drivers: $(DRIVERS) $(B)/page_costs
 .PHONY: drivers
+
+# Not a driver: what memory return costs on this machine (bench/page_costs.c, `make bench-pages`).
+$(B)/page_costs: bench/page_costs.c $(DEPS)
+	@mkdir -p $(@D)
+	$(CC) $(CFL) $< $(LIB) -o $@
 
 $(B)/drv_ebb: bench/drv_ebb.c $(DEPS)
 	@mkdir -p $(@D)

@@ -22,8 +22,9 @@
  * Memory. Tables of 64 KiB or more come straight from mmap: fresh pages read as zero, which is
  * an empty table, so allocating costs no memset, and the map never depends on malloc (glibc
  * keeps freed mid-size blocks resident). Each migration step also faults in the next 8 KiB of
- * the new table (MADV_POPULATE_WRITE), so its pages are allocated once, in batches, instead of
- * faulting twice each (a read maps the zero page, the first write copies it). As migration
+ * the new table's control bytes (MADV_POPULATE_WRITE), which lookups read before anything writes
+ * them: left to page faults, each page would fault twice (the read maps the zero page, the first
+ * write copies it). Slots fault in once, when first written. As migration
  * passes over the retiring table, the pages behind it go back to the system with
  * madvise(MADV_DONTNEED), in chunks of 1/16 of the table between 64 and 256 KiB, so resident
  * memory tracks the entries during a resize, not after it. Slot pages that the current table
@@ -178,15 +179,18 @@ static void table_free(const ebb_core *c, ebb_table *t) {
     t->ctrl = NULL;
 }
 
-/* Fault in the next stretch of the current table, if it is mapped and fresh, ahead of the entries
- * that will land there. A shrink stops at the slots: recycled pages of the retiring table, which
- * frees slot bytes twice as fast as the half-size table fills them, cover those (below). Whether
- * it made a system call. */
+/* Fault in the next stretch of the current table's control bytes, if it is mapped and fresh. They
+ * are read before they are written (every lookup reads them), so left to page faults each page
+ * would fault twice: the read maps the shared zero page, the first write copies it. Slots are
+ * read only once their control byte is set, so a write faults each in once, on demand, which
+ * costs less than faulting it in ahead (1.7 us a page here, against 2.3 us in 8 KiB steps); and
+ * in a shrink, recycled pages of the retiring table cover them (below). Whether it made a system
+ * call. */
 static bool populate_ahead(ebb_core *c) {
     ebb_table_head *h = ebb_head(&c->cur);
     if (!h->mapped || h->populated >= h->bytes) return false;
     unsigned char *at = (unsigned char *)h + h->populated;
-    if (c->shrinking && at >= align_down(c->cur.slots, page_size())) return false;
+    if (at >= align_down(c->cur.slots, page_size())) return false;
     size_t len = h->bytes - h->populated < POPULATE_STEP ? h->bytes - h->populated : POPULATE_STEP;
     if (madvise(at, len, MADV_POPULATE_WRITE) != 0)
         len = h->bytes - h->populated; /* not supported here: leave it to page faults */

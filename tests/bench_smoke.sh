@@ -23,6 +23,11 @@ BENCH_OUT=$OUT BENCH_TABLES="$tables" BUILD=$BUILD bench/run.sh --smoke || {
     echo "bench_smoke: bench/run.sh failed" >&2; cat "$OUT/results/errors.log" >&2; exit 1; }
 
 R=$OUT/results
+# The page-cost probe runs and reports both of its parts.
+pc=$("$BUILD/bench/page_costs" 20000 1) || { echo "bench_smoke: page_costs failed" >&2; exit 1; }
+for line in "chunk  256 KiB" "shrinking (the default)" "held by reserve()"; do
+    grep -qF "$line" <<<"$pc" || { echo "bench_smoke: page_costs printed no '$line'" >&2; exit 1; }
+done
 # Go computes the same keys as the C drivers.
 if [ -x "$BUILD/bench/drv_go" ] && ! cmp -s <("$BUILD/bench/drv_ebb" keys 2000) <("$BUILD/bench/drv_go" keys 2000); then
     echo "bench_smoke: the Go driver's keys differ from the C drivers'" >&2
