@@ -448,75 +448,6 @@ static bool big_eq(const big *a, const big *b) {
     return memcmp(a, b, sizeof *a) == 0;
 }
 
-/* The process's memory mappings: lines of /proc/self/maps. */
-static size_t mapping_count(void) {
-    FILE *f = fopen("/proc/self/maps", "r");
-    size_t lines = 0;
-    if (!f) return 0;
-    for (int ch; (ch = fgetc(f)) != EOF;)
-        lines += ch == '\n';
-    fclose(f);
-    return lines;
-}
-
-/* A shrink moves the retiring table's migrated slot pages into the new table (mremap) instead of
- * releasing them and faulting in fresh ones. The pages it replaces must hold no entry, including
- * ones that inserts put ahead of migration (here, one insert per eight deletes); and a table made
- * partly of recycled pages, shrinking in turn, has slot pages in several mappings, which the
- * kernel will not move in one call: the fallback must leave both tables whole. Midway through
- * every shrink every live key is found, deleted ones are not, and every invariant holds; the
- * mappings do not pile up. */
-static void test_recycled_pages(void) {
-    size_t n = test_scaled(600000), cap = n + n / 4;
-    umap m = fixed_map(11);
-    unsigned char *live = calloc(cap, 1);
-    CHECK(live != NULL);
-    if (!live) return;
-    CHECK(fill(&m, 0, n));
-    memset(live, 1, n);
-    size_t maps_before = mapping_count(), maps_most = maps_before, fresh = n;
-    unsigned shrinks_checked = 0, with_recycled = 0;
-    uint32_t shrink_seen = 0;
-    bool ok = true;
-    for (size_t i = n; ok && i > 1000; i--) {
-        ok = umap_delete(&m, key_of(i - 1));
-        live[i - 1] = 0;
-        if (i % 8 == 0 && fresh < cap) {
-            ok = ok && umap_put(&m, key_of(fresh), fresh * 3 + 1) == EBB_INSERTED;
-            live[fresh++] = 1;
-        }
-        const ebb_table *old = &m.core.old;
-        if (old->count == 0 || m.core.shrinks == shrink_seen || old->skip * 2 < old->ngroups)
-            continue;
-        shrink_seen = m.core.shrinks;
-        shrinks_checked++;
-        with_recycled += ebb_head(&m.core.cur)->recycled > 0;
-        for (size_t k = 0; ok && k < fresh; k++) {
-            const uint64_t *v = umap_get(&m, key_of(k));
-            ok = live[k] ? v && *v == k * 3 + 1 : v == NULL;
-        }
-        ok = ok && umap_check(&m) == 0;
-        size_t maps = mapping_count();
-        if (maps > maps_most) maps_most = maps;
-    }
-    CHECK(ok);
-    CHECK_EQ_U(umap_check(&m), 0);
-    size_t expect = 0;
-    for (size_t k = 0; k < fresh; k++)
-        expect += live[k];
-    CHECK_EQ_U(umap_count(&m), expect);
-    fprintf(stderr,
-            "  %zu keys: %u shrinks checked midway, %u with recycled pages, %zu mappings "
-            "at most (%zu before)\n",
-            n, shrinks_checked, with_recycled, maps_most, maps_before);
-    CHECK(shrinks_checked >= 3); /* smaller shrinks finish within one delete */
-    CHECK(with_recycled >= 2);
-    CHECK(maps_most <= maps_before + 32);
-    umap_destroy(&m);
-    CHECK(mapping_count() <= maps_before);
-    free(live);
-}
-
 static void test_big_values(void) {
     _Static_assert(sizeof(bigmap_entry) == 64, "a different entry size");
     const size_t n = 3000;
@@ -1009,7 +940,6 @@ int main(void) {
     RUN(test_iterate_during_resize);
     RUN(test_iter_delete_everything);
     RUN(test_retired_table);
-    RUN(test_recycled_pages);
     RUN(test_big_values);
     RUN(test_u32_keys);
     RUN(test_seeded_hash_and_eq_hooks);

@@ -1,0 +1,159 @@
+/* Recycling: a shrink moves the retiring table's migrated slot pages into the new table with
+ * mremap(MREMAP_FIXED) instead of releasing them and faulting in fresh ones (src/table.c).
+ *
+ * The pages a move replaces must hold no entry, including ones that inserts put ahead of
+ * migration: the workload inserts one fresh key per eight deletes while the map shrinks through
+ * every size, and midway through every shrink every live key must be found with its value, no
+ * deleted key may be, and every invariant must hold. Moved ranges must not pile up as mappings.
+ *
+ * The kernel unmaps a move's destination before it moves anything, and may then fail (ENOMEM;
+ * EFAULT before Linux 6.17 when the source spans two mappings), leaving a hole in the new table
+ * that ebb must map again. This file replaces mremap for its program (the library is linked
+ * statically, so its calls come here): with injection on, every other move does the worst the
+ * kernel can, unmap the destination and fail. Without ebb's repair of the hole, the next write
+ * into it crashes the program. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "testutil.h"
+
+#define EBB_NAME rmap
+#define EBB_KEY  uint64_t
+#define EBB_VAL  uint64_t
+#include "ebb/map.h"
+
+static unsigned long moves_tried, moves_failed;
+static bool inject;
+
+void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...) {
+    void *dst = NULL;
+    if (flags & MREMAP_FIXED) {
+        va_list ap;
+        va_start(ap, flags);
+        dst = va_arg(ap, void *);
+        va_end(ap);
+    }
+    moves_tried++;
+    if (inject && (flags & MREMAP_FIXED) && moves_tried % 2 == 0) {
+        munmap(dst, new_len); /* what the kernel has done by the time a move fails */
+        moves_failed++;
+        errno = ENOMEM;
+        return MAP_FAILED;
+    }
+    return (void *)syscall(SYS_mremap, old, old_len, new_len, flags, dst);
+}
+
+/* The process's memory mappings: lines of /proc/self/maps. */
+static size_t mapping_count(void) {
+    FILE *f = fopen("/proc/self/maps", "r");
+    size_t lines = 0;
+    if (!f) return 0;
+    for (int ch; (ch = fgetc(f)) != EOF;)
+        lines += ch == '\n';
+    fclose(f);
+    return lines;
+}
+
+static uint64_t key_of(size_t i) {
+    return scramble(i, 0x2ec7);
+}
+
+typedef struct shrink_run {
+    unsigned shrinks_checked; /* shrinks seen midway (smaller ones finish within one delete) */
+    unsigned with_recycled;   /* of those, how many had received recycled pages by then */
+    size_t maps_before, maps_most, maps_after; /* after filling, at most midway, destroyed */
+    bool ok;                                   /* every check midway and at the end passed */
+} shrink_run;
+
+/* Every key that is live is found with its value; no other is. */
+static bool contents_match(const rmap *m, const unsigned char *live, size_t keys) {
+    for (size_t k = 0; k < keys; k++) {
+        const uint64_t *v = rmap_get(m, key_of(k));
+        if (live[k] ? !v || *v != k : v != NULL) return false;
+    }
+    return true;
+}
+
+/* Fill n keys, then delete down to 1000 with one fresh insert per eight deletes, checking midway
+ * through each shrink; then delete the rest. */
+static shrink_run shrink_with_inserts(size_t n) {
+    shrink_run r = {0, 0, 0, 0, 0, true};
+    size_t cap = n + n / 4, fresh = n;
+    unsigned char *live = calloc(cap, 1);
+    if (!live) return (shrink_run){0, 0, 0, 0, 0, false};
+    rmap m;
+    ebb_options o = {NULL, 11, EBB_FIXED_SEED};
+    rmap_init_with(&m, &o);
+    for (size_t i = 0; r.ok && i < n; i++) {
+        r.ok = rmap_put(&m, key_of(i), i) == EBB_INSERTED;
+        live[i] = 1;
+    }
+    r.maps_before = r.maps_most = mapping_count();
+    uint32_t shrink_seen = 0;
+    for (size_t i = n; r.ok && i > 1000; i--) {
+        r.ok = rmap_delete(&m, key_of(i - 1));
+        live[i - 1] = 0;
+        if (i % 8 == 0 && fresh < cap) {
+            r.ok = r.ok && rmap_put(&m, key_of(fresh), fresh) == EBB_INSERTED;
+            live[fresh++] = 1;
+        }
+        const ebb_table *old = &m.core.old;
+        if (old->count == 0 || m.core.shrinks == shrink_seen || old->skip * 2 < old->ngroups)
+            continue;
+        shrink_seen = m.core.shrinks;
+        r.shrinks_checked++;
+        r.with_recycled += ebb_head(&m.core.cur)->recycled > 0;
+        r.ok = r.ok && contents_match(&m, live, fresh) && rmap_check(&m) == 0;
+        size_t maps = mapping_count();
+        if (maps > r.maps_most) r.maps_most = maps;
+    }
+    for (size_t k = 0; r.ok && k < fresh; k++)
+        if (live[k]) r.ok = rmap_delete(&m, key_of(k));
+    r.ok = r.ok && rmap_count(&m) == 0 && rmap_check(&m) == 0;
+    rmap_destroy(&m);
+    r.maps_after = mapping_count();
+    free(live);
+    return r;
+}
+
+static void test_recycled_pages(void) {
+    size_t n = test_scaled(600000);
+    shrink_run r = shrink_with_inserts(n);
+    fprintf(stderr,
+            "  %zu keys: %u shrinks checked midway, %u with recycled pages, %zu mappings at most "
+            "(%zu before), %lu moves\n",
+            n, r.shrinks_checked, r.with_recycled, r.maps_most, r.maps_before, moves_tried);
+    CHECK(r.ok);
+    CHECK(r.shrinks_checked >= 3);
+    CHECK(r.with_recycled >= 2);
+    CHECK(r.maps_most <= r.maps_before + 32);
+    CHECK(r.maps_after <= r.maps_before);
+}
+
+static void test_failed_moves_leave_the_map_whole(void) {
+    size_t n = test_scaled(600000);
+    inject = true;
+    moves_tried = moves_failed = 0;
+    shrink_run r = shrink_with_inserts(n);
+    inject = false;
+    fprintf(stderr, "  %zu keys: %u shrinks checked midway, %lu of %lu moves failed on purpose\n",
+            n, r.shrinks_checked, moves_failed, moves_tried);
+    CHECK(r.ok);
+    CHECK(r.shrinks_checked >= 3);
+    CHECK(moves_failed >= 2);
+}
+
+int main(void) {
+    RUN(test_recycled_pages);
+    RUN(test_failed_moves_leave_the_map_whole);
+    return check_summary();
+}
