@@ -129,9 +129,10 @@ static bool thp_always(void) {
     return m == 1;
 }
 
-static void *map_pages(size_t bytes) {
-    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                   -1, 0);
+/* Fresh zero pages for a table: anywhere, or exactly at `at` (replacing what is there). */
+static void *map_pages(void *at, size_t bytes) {
+    void *p = mmap(at, bytes, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | (at ? MAP_FIXED : 0), -1, 0);
     if (p == MAP_FAILED) return NULL;
 #ifdef MADV_NOHUGEPAGE
     if (thp_always()) madvise(p, bytes, MADV_NOHUGEPAGE);
@@ -152,7 +153,7 @@ static int table_alloc(ebb_core *c, const ebb_type *ty, size_t ngroups, ebb_tabl
         if (!h) return EBB_ENOMEM;
         memset(h, 0, head + ngroups * EBB_CTRL_BYTES);
     } else if (bytes >= MMAP_MIN) {
-        h = map_pages(bytes);
+        h = map_pages(NULL, bytes);
         if (!h) return EBB_ENOMEM;
         mapped = 1;
     } else {
@@ -177,6 +178,12 @@ static void table_free(const ebb_core *c, ebb_table *t) {
     else
         free(h);
     t->ctrl = NULL;
+}
+
+/* The first page of a table that holds slots only: below it, pages hold control bytes (the page
+ * shared by both included), which must read as zero until written. */
+static unsigned char *slot_pages(const ebb_table *t) {
+    return align_up(t->slots, page_size());
 }
 
 /* Fault in the next stretch of the current table's control bytes, if it is mapped and fresh. They
@@ -232,24 +239,21 @@ static bool recycle(ebb_core *c, const ebb_type *ty, unsigned char *src, size_t 
     ebb_table *cur = &c->cur;
     ebb_table_head *h = ebb_head(cur);
     size_t page = page_size();
-    if (!h->mapped || !ebb_head(&c->old)->mapped || h->populated >= h->bytes) return false;
+    if (!h->mapped) return false;
     /* Where migration writes now: the current-table groups that the retiring table's next groups
      * map to, and a few more for entries displaced from them. */
     size_t front = (c->old.skip + 1) * cur->ngroups / c->old.ngroups + 4;
     unsigned char *base = (unsigned char *)h;
     unsigned char *dst = base + h->populated;
     unsigned char *past_front = cur->slots + front * EBB_GROUP_SLOTS * ty->entry_size;
-    if (dst < align_up(cur->slots, page)) return false; /* control bytes must be zeroes */
+    if (dst < slot_pages(cur)) return false; /* control bytes must be zeroes */
     if (dst < past_front) dst = align_up(past_front, page);
     if (dst + len > align_up(base + h->bytes, page)) return false;
     if (slots_hold_entries(cur, ty->entry_size, dst, len)) return false;
     if (mremap(src, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, dst) == MAP_FAILED) {
         /* The kernel may have unmapped dst before failing (for one, when src spans two mappings,
          * as it does in a table that received recycled pages itself): map it again, empty. */
-        if (mmap(dst, len, PROT_READ | PROT_WRITE,
-                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0) != MAP_FAILED &&
-            thp_always())
-            madvise(dst, len, MADV_NOHUGEPAGE);
+        map_pages(dst, len);
         return false;
     }
     h->populated = (size_t)(dst + len - base);
@@ -269,7 +273,7 @@ static bool release_migrated(ebb_core *c, const ebb_type *ty) {
     if (!h->ctrl_done) {
         unsigned char *first = align_down((unsigned char *)h, page) + page;
         h->ctrl_done = align_up(t->ctrl, page) > first ? align_up(t->ctrl, page) : first;
-        h->slots_done = align_up(t->slots, page);
+        h->slots_done = slot_pages(t);
     }
     size_t chunk = h->bytes / 16;
     chunk = chunk < RELEASE_MIN ? RELEASE_MIN : chunk > RELEASE_MAX ? RELEASE_MAX : chunk;
@@ -277,18 +281,16 @@ static bool release_migrated(ebb_core *c, const ebb_type *ty) {
     unsigned char **done = &h->slots_done;
     size_t len =
         next_release(*done, t->slots + t->skip * EBB_GROUP_SLOTS * ty->entry_size, page, chunk);
-    if (len != 0 && recycle(c, ty, *done, len)) {
-        *done += len;
-        h->released += len;
-        return true;
-    }
-    if (len == 0) {
+    bool slots = len != 0;
+    if (!slots) {
         unsigned char *ctrl_end = t->ctrl + t->skip * EBB_CTRL_BYTES;
         if (ctrl_end > t->slots - page) ctrl_end = align_down(t->slots, page);
         done = &h->ctrl_done;
         len = next_release(*done, ctrl_end, page, chunk);
     }
-    if (len == 0 || madvise(*done, len, MADV_DONTNEED) != 0) return false;
+    if (len == 0) return false;
+    if (!(slots && recycle(c, ty, *done, len)) && madvise(*done, len, MADV_DONTNEED) != 0)
+        return false;
     *done += len;
     h->released += len;
     return true;
