@@ -197,7 +197,7 @@ static bool populate_ahead(ebb_core *c) {
     ebb_table_head *h = ebb_head(&c->cur);
     if (!h->mapped || h->populated >= h->bytes) return false;
     unsigned char *at = (unsigned char *)h + h->populated;
-    if (at >= align_down(c->cur.slots, page_size())) return false;
+    if (at >= slot_pages(&c->cur)) return false;
     size_t len = h->bytes - h->populated < POPULATE_STEP ? h->bytes - h->populated : POPULATE_STEP;
     if (madvise(at, len, MADV_POPULATE_WRITE) != 0)
         len = h->bytes - h->populated; /* not supported here: leave it to page faults */
