@@ -2,9 +2,10 @@
  * "Memory that really returns":
  *
  *   1. pages: per 4 KiB page, in chunks of 8 KiB to 256 KiB over a 64 MiB mapping, the cost of
- *      faulting in fresh pages (MADV_POPULATE_WRITE), of releasing them (MADV_DONTNEED), and of
- *      moving resident pages from one mapping into another (mremap), which is what a shrink's
- *      recycling does instead of the other two;
+ *      faulting in fresh pages ahead (MADV_POPULATE_WRITE), of releasing them (MADV_DONTNEED), and
+ *      of moving resident pages from one mapping into another (mremap), which is what a shrink's
+ *      recycling does instead of the other two; and of the page fault a first write takes, which
+ *      is how a table's slot pages come in;
  *   2. delete: deleting every key of a map of N u64 -> u64 one by one, user and system time per
  *      delete and page faults, once as the map shrinks and once held at its size by reserve()
  *      (so the difference is the price of giving the memory back).
@@ -34,6 +35,7 @@
 #define PAGE    4096u
 #define SPAN    (64u << 20)
 #define MAXREPS 64
+#define MAXKEYS 1000000000 /* 8 GB of keys, and a map four times that */
 
 static double now(void) {
     struct timespec t;
@@ -61,10 +63,17 @@ static unsigned char *fresh_mapping(void) {
     return p;
 }
 
-/* One round at chunk size `chunk`: us per page to populate, to release, and to move. */
-static void pages_round(size_t chunk, double *pop, double *rel, double *mov) {
+/* One round at chunk size `chunk`: us per page to populate, to release, to move, and to fault
+ * in by writing. */
+static void pages_round(size_t chunk, double *pop, double *rel, double *mov, double *wr) {
     unsigned char *a = fresh_mapping(), *b = fresh_mapping();
     double t = now();
+    for (size_t off = 0; off < SPAN; off += PAGE)
+        b[off] = 1;
+    *wr = (now() - t) * 1e6 / (SPAN / PAGE);
+    munmap(b, SPAN);
+    b = fresh_mapping();
+    t = now();
     for (size_t off = 0; off < SPAN; off += chunk)
         madvise(a + off, chunk, MADV_POPULATE_WRITE);
     *pop = (now() - t) * 1e6 / (SPAN / PAGE);
@@ -86,16 +95,18 @@ static void pages_round(size_t chunk, double *pop, double *rel, double *mov) {
 
 static void pages(int reps) {
     static const size_t chunks[] = {8192, 32768, 131072, 262144};
-    printf("us per 4 KiB page (median of %d)   populate   release   release+populate   mremap\n",
+    printf("us per 4 KiB page (median of %d)   populate   release   release+populate   mremap   "
+           "write fault\n",
            reps);
     for (size_t c = 0; c < sizeof chunks / sizeof chunks[0]; c++) {
-        double pop[MAXREPS], rel[MAXREPS], mov[MAXREPS], both[MAXREPS];
+        double pop[MAXREPS], rel[MAXREPS], mov[MAXREPS], both[MAXREPS], wr[MAXREPS];
         for (int r = 0; r < reps; r++) {
-            pages_round(chunks[c], &pop[r], &rel[r], &mov[r]);
+            pages_round(chunks[c], &pop[r], &rel[r], &mov[r], &wr[r]);
             both[r] = pop[r] + rel[r];
         }
-        printf("  chunk %4zu KiB %27.2f %9.2f %18.2f %8.2f\n", chunks[c] / 1024, median(pop, reps),
-               median(rel, reps), median(both, reps), median(mov, reps));
+        printf("  chunk %4zu KiB %27.2f %9.2f %18.2f %8.2f %13.2f\n", chunks[c] / 1024,
+               median(pop, reps), median(rel, reps), median(both, reps), median(mov, reps),
+               median(wr, reps));
     }
 }
 
@@ -170,19 +181,25 @@ static void deletes(size_t n, int reps) {
     free(keys);
 }
 
-int main(int argc, char **argv) {
+static int usage_error(void) {
+    fprintf(stderr, "usage: page_costs [N in 1..%d] [REPS in 1..%d]\n", MAXKEYS, MAXREPS);
+    return 2;
+}
+
+/* A whole decimal number in [1, max], or 0. */
+static long count_arg(const char *s, long max) {
     char *end = NULL;
-    size_t n = argc > 1 ? strtoull(argv[1], &end, 10) : 1000000;
-    if (argc > 1 && (*end != '\0' || n == 0)) {
-        fprintf(stderr, "usage: page_costs [N > 0] [REPS 1..%d]\n", MAXREPS);
-        return 2;
-    }
-    int reps = argc > 2 ? atoi(argv[2]) : 7;
-    if (reps < 1 || reps > MAXREPS) {
-        fprintf(stderr, "usage: page_costs [N > 0] [REPS 1..%d]\n", MAXREPS);
-        return 2;
-    }
-    pages(reps);
-    deletes(n, reps);
+    if (*s < '0' || *s > '9') return 0;
+    long v = strtol(s, &end, 10);
+    return *end == '\0' && v >= 1 && v <= max ? v : 0;
+}
+
+int main(int argc, char **argv) {
+    if (argc > 3) return usage_error();
+    long n = argc > 1 ? count_arg(argv[1], MAXKEYS) : 1000000;
+    long reps = argc > 2 ? count_arg(argv[2], MAXREPS) : 7;
+    if (n == 0 || reps == 0) return usage_error();
+    pages((int)reps);
+    deletes((size_t)n, (int)reps);
     return 0;
 }
