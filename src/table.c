@@ -474,8 +474,10 @@ void ebb_core_release(ebb_core *c) {
  * lives beyond g on a path through it, the first such entry found in the next REPAIR_REACH
  * groups moves back into the hole; the hole it leaves is treated the same way, for at most
  * REPAIR_GROUPS holes. Each step hashes entries of the groups it searches until it finds one. */
-#define REPAIR_GROUPS 8 /* holes followed down the chain */
-#define REPAIR_REACH  3 /* groups searched past a hole */
+#ifndef REPAIR_GROUPS
+#define REPAIR_GROUPS 8 /* holes followed down the chain (0 turns repair off, for experiments) */
+#endif
+#define REPAIR_REACH 3 /* groups searched past a hole */
 
 /* Is group g on the probe path from home to r (home <= g < r, cyclically)? */
 static bool path_crosses(size_t home, size_t g, size_t r, size_t ngroups) {
