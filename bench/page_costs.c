@@ -125,8 +125,11 @@ static uint64_t splitmix(uint64_t *s) {
     return z ^ (z >> 31);
 }
 
-/* Insert keys[0..n), then delete them all; wall, user and system ns per delete, faults. */
-static void delete_round(const uint64_t *keys, size_t n, int hold, double out[4]) {
+#define DELETE_FIGURES 5
+
+/* Insert keys[0..n), then delete them all: wall, user and system ns per delete, page faults, and
+ * entries moved (by shrinks) per delete. */
+static void delete_round(const uint64_t *keys, size_t n, int hold, double out[DELETE_FIGURES]) {
     pc_map m;
     pc_map_init(&m);
     for (size_t i = 0; i < n; i++)
@@ -139,6 +142,8 @@ static void delete_round(const uint64_t *keys, size_t n, int hold, double out[4]
         pc_map_stats(&m, &st);
         pc_map_reserve(&m, st.capacity); /* the size it has: it will not shrink below it */
     }
+    ebb_stats st0, st1;
+    pc_map_stats(&m, &st0);
     struct rusage u0, u1;
     usage(&u0);
     double t = now();
@@ -150,6 +155,8 @@ static void delete_round(const uint64_t *keys, size_t n, int hold, double out[4]
     out[1] = (secs(u1.ru_utime) - secs(u0.ru_utime)) * 1e9 / (double)n;
     out[2] = (secs(u1.ru_stime) - secs(u0.ru_stime)) * 1e9 / (double)n;
     out[3] = (double)(u1.ru_minflt - u0.ru_minflt);
+    pc_map_stats(&m, &st1);
+    out[4] = (double)(st1.moved - st0.moved) / (double)n;
     if (gone != n) {
         fprintf(stderr, "page_costs: deleted %zu of %zu\n", gone, n);
         exit(1);
@@ -165,18 +172,19 @@ static void deletes(size_t n, int reps) {
     }
     for (size_t i = 0; i < n; i++)
         keys[i] = splitmix(&s);
-    printf("delete all of %zu u64 keys (median of %d)   ns/delete   user   system   page faults\n",
+    printf("delete all of %zu u64 keys (median of %d)   ns/delete   user   system   page faults   "
+           "moves/delete\n",
            n, reps);
     static const char *names[2] = {"shrinking (the default)", "held by reserve()"};
     for (int hold = 0; hold < 2; hold++) {
-        double v[4][MAXREPS], out[4];
+        double v[DELETE_FIGURES][MAXREPS], out[DELETE_FIGURES];
         for (int r = 0; r < reps; r++) {
             delete_round(keys, n, hold, out);
-            for (int k = 0; k < 4; k++)
+            for (int k = 0; k < DELETE_FIGURES; k++)
                 v[k][r] = out[k];
         }
-        printf("  %-24s %24.1f %6.1f %8.1f %13.0f\n", names[hold], median(v[0], reps),
-               median(v[1], reps), median(v[2], reps), median(v[3], reps));
+        printf("  %-24s %24.1f %6.1f %8.1f %13.0f %14.2f\n", names[hold], median(v[0], reps),
+               median(v[1], reps), median(v[2], reps), median(v[3], reps), median(v[4], reps));
     }
     free(keys);
 }
