@@ -190,7 +190,8 @@ static unsigned char *slot_pages(const ebb_table *t) {
  * are read before they are written (every lookup reads them), so left to page faults each page
  * would fault twice: the read maps the shared zero page, the first write copies it. Slots are
  * read only once their control byte is set, so a write faults each in once, on demand, which
- * costs less than faulting it in ahead (1.7 us a page here, against 2.3 us in 8 KiB steps); and
+ * costs less than faulting it in ahead (1.4-1.5 us a page here, against 1.7 us in 8 KiB steps,
+ * `make bench-pages`); and
  * in a shrink, recycled pages of the retiring table cover them (below). Whether it made a system
  * call. */
 static bool populate_ahead(ebb_core *c) {
@@ -229,9 +230,9 @@ static bool slots_hold_entries(const ebb_table *t, size_t entry_size, const unsi
 
 /* Recycling. The retiring table's migrated slot pages are resident and hold only stale entries;
  * the current table's slot pages ahead of migration are not resident yet. Moving the first into
- * the second with mremap costs a fifth of releasing them and faulting in fresh ones (on these VMs
- * 0.2-0.3 us a page in 128-256 KiB chunks, against 1.7 us: the kernel neither zeroes, frees nor
- * allocates). It needs no zeroes: a slot is read only when its control byte says it is taken,
+ * the second with mremap costs a fraction of releasing them and faulting in fresh ones (on these
+ * VMs 0.1-0.25 us a page in 128-256 KiB chunks, against 1.3-1.5 us, `make bench-pages`: the
+ * kernel neither zeroes, frees nor allocates). It needs no zeroes: a slot is read only when its control byte says it is taken,
  * and control bytes are never recycled. So the chunk goes to the current table's populate
  * frontier, moved first past the groups that migration is filling now, provided no entry lives
  * in the pages it replaces (an insert may have put one there). Whether it moved [src, src+len). */
