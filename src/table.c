@@ -91,8 +91,15 @@ static size_t limit_for(size_t ngroups) {
     return ngroups * EBB_GROUP_SLOTS * MAX_LOAD_NUM / MAX_LOAD_DEN;
 }
 
+/* Cached: migration asks on every step, and sysconf is a call into libc each time. */
 static size_t page_size(void) {
-    return (size_t)sysconf(_SC_PAGESIZE);
+    static _Atomic size_t cached;
+    size_t page = atomic_load_explicit(&cached, memory_order_relaxed);
+    if (page == 0) {
+        page = (size_t)sysconf(_SC_PAGESIZE);
+        atomic_store_explicit(&cached, page, memory_order_relaxed);
+    }
+    return page;
 }
 
 static unsigned char *align_down(unsigned char *p, size_t page) {
@@ -266,14 +273,20 @@ static bool recycle(ebb_core *c, const ebb_type *ty, unsigned char *src, size_t 
  * the head (deletes still update it), and a page shared by control bytes and slots waits. Slot
  * pages go to the current table where they can (recycle), back to the system otherwise. One
  * system call at most; whether it made one. */
+/* The first whole page of a mapped table's control bytes (the head's page stays). */
+static unsigned char *ctrl_pages(const ebb_table *t) {
+    size_t page = page_size();
+    unsigned char *first = align_down((unsigned char *)ebb_head(t), page) + page;
+    return align_up(t->ctrl, page) > first ? align_up(t->ctrl, page) : first;
+}
+
 static bool release_migrated(ebb_core *c, const ebb_type *ty) {
     ebb_table *t = &c->old;
     ebb_table_head *h = ebb_head(t);
     if (!h->mapped) return false;
     size_t page = page_size();
     if (!h->ctrl_done) {
-        unsigned char *first = align_down((unsigned char *)h, page) + page;
-        h->ctrl_done = align_up(t->ctrl, page) > first ? align_up(t->ctrl, page) : first;
+        h->ctrl_done = ctrl_pages(t);
         h->slots_done = slot_pages(t);
     }
     size_t chunk = h->bytes / 16;
@@ -284,7 +297,9 @@ static bool release_migrated(ebb_core *c, const ebb_type *ty) {
         next_release(*done, t->slots + t->skip * EBB_GROUP_SLOTS * ty->entry_size, page, chunk);
     bool slots = len != 0;
     if (!slots) {
-        unsigned char *ctrl_end = t->ctrl + t->skip * EBB_CTRL_BYTES;
+        /* Group skip-1 stays: its overflow count tells migration whether group skip's
+         * entries all sit at home (ebb_group_at_home), and a released page reads as zero. */
+        unsigned char *ctrl_end = t->ctrl + (t->skip ? t->skip - 1 : 0) * EBB_CTRL_BYTES;
         if (ctrl_end > t->slots - page) ctrl_end = align_down(t->slots, page);
         done = &h->ctrl_done;
         len = next_release(*done, ctrl_end, page, chunk);
@@ -594,8 +609,17 @@ static int check_table(const ebb_table *t, const ebb_type *ty, uint64_t seed) {
     return rc;
 }
 
+/* A retiring table's released control pages must stop short of the overflow count of group
+ * skip-1, which migration reads to know whether group skip is all at home. */
+static bool keeps_front_count(const ebb_table *t) {
+    const ebb_table_head *h = ebb_head(t);
+    if (is_retired(t) || !h->mapped || !h->ctrl_done || h->ctrl_done == ctrl_pages(t)) return true;
+    return h->ctrl_done <= t->ctrl + t->skip * EBB_CTRL_BYTES - 1;
+}
+
 int ebb_core_check(const ebb_core *c, const ebb_type *ty) {
     if (c->old.ctrl == NULL && c->old.count != 0) return -2;
+    if (c->old.ctrl && !keeps_front_count(&c->old)) return -8;
     if (is_allocated(&c->cur) && ebb_core_count(c) > c->cur.limit) return -6;
     if (c->cur.skip != 0) return -5;
     int rc = check_table(&c->cur, ty, c->seed);
