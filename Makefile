@@ -6,6 +6,8 @@
 #   make install      PREFIX=/usr/local DESTDIR= : headers, libraries, tool, pkg-config, CMake
 #   make bench-boost  ebb next to boost::unordered_flat_map (installs libboost1.81-dev)
 #   make bench-pages  what returning memory costs here: page faults, releases, mremap, deletes
+#   make bench-ab     a change's before and after: A=rev B=rev (default HEAD and the working
+#                     tree), ops workload alternating, per-round ratios (AB_ARGS: bench/ab.py -h)
 #   make format       clang-format every source file
 #
 # One build tree per flavour: BUILD=build (default, -O2) or BUILD=build/asan SAN=1.
@@ -45,7 +47,8 @@ TESTS       := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 HELPERS     := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(HELPER_SRC))
 EXAMPLES    := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EXAMPLE_SRC))
 
-.PHONY: all demo test tests test-run install uninstall format clean deps bench-boost bench-pages
+.PHONY: all demo test tests test-run install uninstall format clean deps bench-boost bench-pages \
+        bench-ab
 all: $(BUILD)/libebb.a $(BUILD)/libebb.so $(BUILD)/ebb
 
 deps: $(BUILD)/.deps
@@ -119,6 +122,9 @@ uninstall:
 bench-pages: all
 	$(MAKE) -f bench/bench.mk $(BUILD)/bench/page_costs BUILD=$(BUILD)
 	$(BUILD)/bench/page_costs $(BENCH_ARGS)
+
+bench-ab: deps
+	bench/ab.py $(AB_ARGS) $(or $(A),HEAD) $(or $(B),work)
 
 bench-boost: all
 	@scripts/deps.sh g++ libboost1.81-dev

@@ -241,7 +241,7 @@ static const ebb_type EBB_M_(__type) = {sizeof(EBB_ENTRY_), EBB_M_(__hash_entry)
  * slot, and how many groups past the first one probed it sits (for the current table, its
  * distance from home). `expect_hit` says whether to prefetch the home group's slots: worth it when
  * the key is probably there (get, delete), a waste of memory bandwidth when it is probably new
- * (put, get_or_insert). */
+ * and will not be written there (put's search of the retiring table). */
 static inline EBB_ENTRY_ *EBB_M_(__find)(const ebb_table *t, size_t skip, uint64_t h, EBB_K_ key,
                                          size_t *gout, unsigned *iout, size_t *dout,
                                          bool expect_hit) {
@@ -272,12 +272,16 @@ static inline EBB_ENTRY_ *EBB_M_(__find)(const ebb_table *t, size_t skip, uint64
 }
 
 /* For insertions: find key in the current table, and if it is absent report the free slots of
- * its home group (the group the lookup already loaded), where a new entry can go directly. */
+ * its home group (the group the lookup already loaded), where a new entry can go directly.
+ * The home group's first slot line is fetched while its control bytes are on their way, as for
+ * a lookup: an existing key is usually there, and a new one is written into that group. */
 static inline EBB_ENTRY_ *EBB_M_(__find_or_room)(const ebb_table *t, uint64_t h, EBB_K_ key,
                                                  size_t *home, unsigned *room) {
     ebb_pattern tag = ebb_pattern_of_hash(h);
     size_t g = ebb_home(h, t->ngroups);
     const unsigned char *ctrl = ebb_group(t, g);
+    ebb_prefetch(t->slots + g * EBB_GROUP_SLOTS * sizeof(EBB_ENTRY_),
+                 EBB_GROUP_SLOTS * sizeof(EBB_ENTRY_));
     *home = g;
     *room = ebb_match(ctrl, 0);
     for (size_t visited = 0; visited < t->ngroups; visited++) {
