@@ -239,10 +239,11 @@ static bool slots_hold_entries(const ebb_table *t, size_t entry_size, const unsi
  * the current table's slot pages ahead of migration are not resident yet. Moving the first into
  * the second with mremap costs a fraction of releasing them and faulting in fresh ones (on these
  * VMs 0.1-0.25 us a page in 128-256 KiB chunks, against 1.3-1.5 us, `make bench-pages`: the
- * kernel neither zeroes, frees nor allocates). It needs no zeroes: a slot is read only when its control byte says it is taken,
- * and control bytes are never recycled. So the chunk goes to the current table's populate
- * frontier, moved first past the groups that migration is filling now, provided no entry lives
- * in the pages it replaces (an insert may have put one there). Whether it moved [src, src+len). */
+ * kernel neither zeroes, frees nor allocates). It needs no zeroes: a slot is read only when its
+ * control byte says it is taken, and control bytes are never recycled. So the chunk goes to the
+ * current table's populate frontier, moved first past the groups that migration is filling now,
+ * provided no entry lives in the pages it replaces (an insert may have put one there). Whether it
+ * moved [src, src+len). */
 static bool recycle(ebb_core *c, const ebb_type *ty, unsigned char *src, size_t len) {
     ebb_table *cur = &c->cur;
     ebb_table_head *h = ebb_head(cur);
