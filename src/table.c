@@ -270,10 +270,6 @@ static bool recycle(ebb_core *c, const ebb_type *ty, unsigned char *src, size_t 
     return true;
 }
 
-/* Hand back the pages of the retiring table that migration has emptied: the first page holds
- * the head (deletes still update it), and a page shared by control bytes and slots waits. Slot
- * pages go to the current table where they can (recycle), back to the system otherwise. One
- * system call at most; whether it made one. */
 /* The first whole page of a mapped table's control bytes (the head's page stays). */
 static unsigned char *ctrl_pages(const ebb_table *t) {
     size_t page = page_size();
@@ -281,6 +277,10 @@ static unsigned char *ctrl_pages(const ebb_table *t) {
     return align_up(t->ctrl, page) > first ? align_up(t->ctrl, page) : first;
 }
 
+/* Hand back the pages of the retiring table that migration has emptied: the first page holds
+ * the head (deletes still update it), and a page shared by control bytes and slots waits. Slot
+ * pages go to the current table where they can (recycle), back to the system otherwise. One
+ * system call at most; whether it made one. */
 static bool release_migrated(ebb_core *c, const ebb_type *ty) {
     ebb_table *t = &c->old;
     ebb_table_head *h = ebb_head(t);
