@@ -55,11 +55,11 @@ def export(rev, dest):
 def build(rev, name):
     dest = os.path.join(ROOT, "build", "ab", name)
     export(rev, dest)
-    log = open(os.path.join(ROOT, "build", "ab", name + ".log"), "w")
-    for cmd in (["make", "-C", dest, "build/libebb.a"],
-                ["make", "-C", dest, "-f", "bench/bench.mk", "build/bench/drv_ebb"]):
-        if subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT).returncode != 0:
-            fail("building %s failed: see build/ab/%s.log" % (rev, name))
+    with open(os.path.join(ROOT, "build", "ab", name + ".log"), "w") as log:
+        for cmd in (["make", "-C", dest, "build/libebb.a"],
+                    ["make", "-C", dest, "-f", "bench/bench.mk", "build/bench/drv_ebb"]):
+            if subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT).returncode != 0:
+                fail("building %s failed: see build/ab/%s.log" % (rev, name))
     return os.path.join(dest, "build", "bench", "drv_ebb")
 
 

@@ -198,9 +198,8 @@ static unsigned char *slot_pages(const ebb_table *t) {
  * would fault twice: the read maps the shared zero page, the first write copies it. Slots are
  * read only once their control byte is set, so a write faults each in once, on demand, which
  * costs less than faulting it in ahead (1.4-1.5 us a page here, against 1.7 us in 8 KiB steps,
- * `make bench-pages`); and
- * in a shrink, recycled pages of the retiring table cover them (below). Whether it made a system
- * call. */
+ * `make bench-pages`); and in a shrink, recycled pages of the retiring table cover them (below).
+ * Whether it made a system call. */
 static bool populate_ahead(ebb_core *c) {
     ebb_table_head *h = ebb_head(&c->cur);
     if (!h->mapped || h->populated >= h->bytes) return false;

@@ -12,7 +12,9 @@
  * makes a migration step end exactly where a control-page release can end on a page boundary
  * (group T), with group T-1 full and one more of its entries displaced into T. It was worked out
  * for 4 KiB pages, a 192-byte table head, steps of at most 256 groups or 256 entries and release
- * chunks of 256 KiB; the test says when those differ. madvise is replaced for this program
+ * chunks of 256 KiB (src/table.c); the test says when the page or head size differ, and fails if
+ * no control release happens at all, but a change to the step or chunk sizes can move the case
+ * without failing it. madvise is replaced for this program
  * (the library is linked statically) to check every release of the retiring table's control
  * bytes as it happens. Without the fix, the release at T takes group T-1's count, ebb_core_check
  * finds the displaced entry's path uncounted, and the madvise check fails. */
