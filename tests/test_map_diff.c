@@ -1,7 +1,8 @@
 /* Differential test: random operations on ebb maps and on a trivially correct reference, tens of
  * millions of them across seeds, through growth, steady churn, shrinking and iteration with
- * deletes (tests/diff_driver.h). Three map types: the library's ebb_u64map, a template map with
- * the default hash, and one with an identity user hash (weak hash, post-mixed by ebb). */
+ * deletes (tests/diff_driver.h). Four map types: the library's ebb_u64map, a template map with
+ * the default hash, one with an identity user hash (weak hash, post-mixed by ebb), and one that
+ * keeps each entry's hash in its slot (EBB_STORE_HASH, as string maps do). */
 #include <stdint.h>
 
 #include "ebb/u64map.h"
@@ -15,6 +16,12 @@
 #define EBB_KEY     uint64_t
 #define EBB_VAL     uint64_t
 #define EBB_HASH(k) (k)
+#include "ebb/map.h"
+
+#define EBB_NAME keptmap
+#define EBB_KEY  uint64_t
+#define EBB_VAL  uint64_t
+#define EBB_STORE_HASH
 #include "ebb/map.h"
 
 #define DMAP   ebb_u64map
@@ -31,6 +38,12 @@
 
 #define DMAP   weakmap
 #define DRIVER diff_weak_hash_map
+#include "diff_driver.h"
+#undef DMAP
+#undef DRIVER
+
+#define DMAP   keptmap
+#define DRIVER diff_kept_hash_map
 #include "diff_driver.h"
 #undef DMAP
 #undef DRIVER
@@ -57,11 +70,16 @@ static void test_weak_hash_map(void) {
     diff_weak_hash_map(13, test_scaled(1u << 20), test_scaled(3000000));
 }
 
+static void test_kept_hash_map(void) {
+    diff_kept_hash_map(17, test_scaled(1u << 20), test_scaled(3000000));
+}
+
 int main(void) {
     RUN(test_scramble_is_a_bijection);
     RUN(test_small_universe_many_seeds);
     RUN(test_library_map);
     RUN(test_template_map);
     RUN(test_weak_hash_map);
+    RUN(test_kept_hash_map);
     return check_summary();
 }

@@ -9,6 +9,7 @@
 #include "check.h"
 #include "testutil.h"
 
+#include "ebb/strmap.h"
 #include "ebb/u64map.h"
 
 #define EBB_NAME umap
@@ -844,6 +845,142 @@ static void test_seeds(void) {
     ebb_u64map_destroy(&f);
 }
 
+/* ---- Kept hashes (EBB_STORE_HASH; string keys by default) ---------------------------------- */
+
+/* A hash hook that counts its calls: with the hash kept in the slot, a key is hashed once per
+ * call that names it, and resizes, repairs and iterator deletes never hash again. */
+static size_t kept_hash_calls;
+static uint64_t counted_hash(uint64_t k, uint64_t seed) {
+    kept_hash_calls++;
+    return ebb_hash_u64(k, seed);
+}
+
+#define EBB_NAME keptmap
+#define EBB_KEY  uint64_t
+#define EBB_VAL  uint64_t
+#define EBB_STORE_HASH
+#define EBB_HASH_SEEDED(k, s) counted_hash((k), (s))
+#include "ebb/map.h"
+
+#define EBB_NAME              unkeptmap
+#define EBB_KEY               uint64_t
+#define EBB_VAL               uint64_t
+#define EBB_HASH_SEEDED(k, s) counted_hash((k), (s))
+#include "ebb/map.h"
+
+#define EBB_NAME cstrmap
+#define EBB_KEY  const char *
+#define EBB_VAL  uint64_t
+#define EBB_CSTR_KEY
+#include "ebb/map.h"
+
+#define EBB_NAME lean_cstrmap
+#define EBB_KEY  const char *
+#define EBB_VAL  uint64_t
+#define EBB_CSTR_KEY
+#define EBB_NO_STORE_HASH
+#include "ebb/map.h"
+
+static void test_kept_hash_layout(void) {
+    CHECK_EQ_U(sizeof(keptmap_entry), 24);
+    CHECK_EQ_U(sizeof(unkeptmap_entry), 16);
+    CHECK_EQ_U(sizeof(cstrmap_entry), 24);
+    CHECK_EQ_U(sizeof(lean_cstrmap_entry), 16);
+    CHECK_EQ_U(sizeof(ebb_strmap_entry), 24);
+}
+
+/* Grow to N and shrink back through deletes and iterator deletes: the kept map hashes exactly
+ * once per put, get and delete; the same workload on a map without kept hashes hashes more
+ * (every entry again at each growth). Both stay sound and agree. */
+static void test_kept_hash_never_rehashes(void) {
+    enum { N = 200000 };
+    keptmap k;
+    unkeptmap u;
+    keptmap_init(&k);
+    unkeptmap_init(&u);
+    size_t calls_kept, calls_unkept;
+    kept_hash_calls = 0;
+    for (uint64_t i = 0; i < N; i++)
+        keptmap_put(&k, key_of(i), i);
+    for (uint64_t i = 0; i < N; i += 2)
+        keptmap_delete(&k, key_of(i));
+    for (keptmap_iter it = keptmap_begin(&k); !keptmap_iter_done(&it); keptmap_next(&it))
+        if (*it.val % 4 == 1) keptmap_iter_delete(&it);
+    calls_kept = kept_hash_calls;
+    kept_hash_calls = 0;
+    for (uint64_t i = 0; i < N; i++)
+        unkeptmap_put(&u, key_of(i), i);
+    for (uint64_t i = 0; i < N; i += 2)
+        unkeptmap_delete(&u, key_of(i));
+    for (unkeptmap_iter it = unkeptmap_begin(&u); !unkeptmap_iter_done(&it); unkeptmap_next(&it))
+        if (*it.val % 4 == 1) unkeptmap_iter_delete(&it);
+    calls_unkept = kept_hash_calls;
+    CHECK_EQ_U(calls_kept, N + N / 2);
+    CHECK(calls_unkept > calls_kept + N); /* every growth rehashed what it moved */
+    CHECK_EQ_U(keptmap_count(&k), N / 4);
+    CHECK_EQ_U(unkeptmap_count(&u), N / 4);
+    ebb_stats st;
+    keptmap_stats(&k, &st);
+    CHECK(st.grows > 5 && st.shrinks > 0);
+    for (uint64_t i = 0; i < N; i++) {
+        uint64_t *v = keptmap_get(&k, key_of(i));
+        CHECK_EQ_U(v != NULL, i % 4 == 3);
+        CHECK_EQ_U(v != NULL, unkeptmap_get(&u, key_of(i)) != NULL);
+    }
+    CHECK_EQ_U(keptmap_check(&k), 0);
+    CHECK_EQ_U(unkeptmap_check(&u), 0);
+    keptmap_destroy(&k);
+    unkeptmap_destroy(&u);
+}
+
+/* String keys keep their hash; check() notices a kept hash that is not the key's, and lookups
+ * compare the kept hash before the string (a wrong one hides the entry). */
+static void test_kept_hash_strings(void) {
+    enum { N = 50000 };
+    char(*keys)[24] = malloc(sizeof *keys * N);
+    CHECK(keys != NULL);
+    if (!keys) return;
+    cstrmap m;
+    lean_cstrmap lean;
+    cstrmap_init(&m);
+    lean_cstrmap_init(&lean);
+    for (size_t i = 0; i < N; i++) {
+        snprintf(keys[i], sizeof keys[i], "user:%zu", i * 7919);
+        CHECK_EQ_U(cstrmap_put(&m, keys[i], i), EBB_INSERTED);
+        CHECK_EQ_U(lean_cstrmap_put(&lean, keys[i], i), EBB_INSERTED);
+    }
+    char probe[24];
+    for (size_t i = 0; i < N; i++) {
+        snprintf(probe, sizeof probe, "user:%zu", i * 7919); /* another copy of the key */
+        uint64_t *v = cstrmap_get(&m, probe);
+        CHECK(v && *v == i);
+        CHECK(lean_cstrmap_get(&lean, probe) && *lean_cstrmap_get(&lean, probe) == i);
+        snprintf(probe, sizeof probe, "user:%zu", i * 7919 + 1);
+        CHECK(cstrmap_get(&m, probe) == NULL);
+    }
+    CHECK_EQ_U(cstrmap_check(&m), 0);
+    CHECK_EQ_U(lean_cstrmap_check(&lean), 0);
+    cstrmap_iter it = cstrmap_begin(&m);
+    cstrmap_entry *e = (cstrmap_entry *)(void *)it.key;
+    uint64_t kept = e->hash_;
+    e->hash_ ^= 1u << 20; /* same tag and home group, wrong hash */
+    CHECK_EQ_U(cstrmap_check(&m), -9);
+    CHECK(cstrmap_get(&m, e->key) == NULL);
+    e->hash_ = kept;
+    CHECK_EQ_U(cstrmap_check(&m), 0);
+    CHECK(cstrmap_get(&m, e->key) != NULL);
+    for (size_t i = 0; i < N; i += 3) {
+        CHECK(cstrmap_delete(&m, keys[i]));
+        CHECK(lean_cstrmap_delete(&lean, keys[i]));
+    }
+    CHECK_EQ_U(cstrmap_count(&m), lean_cstrmap_count(&lean));
+    CHECK_EQ_U(cstrmap_check(&m), 0);
+    CHECK_EQ_U(lean_cstrmap_check(&lean), 0);
+    cstrmap_destroy(&m);
+    lean_cstrmap_destroy(&lean);
+    free(keys);
+}
+
 /* ---- Adversarial: every key collides ------------------------------------------------------ */
 
 /* A constant hash: one home group, one tag, one probe chain holding every entry. Its home sits
@@ -948,6 +1085,9 @@ int main(void) {
     RUN(test_stats_output);
     RUN(test_strerror);
     RUN(test_seeds);
+    RUN(test_kept_hash_layout);
+    RUN(test_kept_hash_never_rehashes);
+    RUN(test_kept_hash_strings);
     RUN(test_adversarial_constant_hash);
     return check_summary();
 }

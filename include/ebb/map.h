@@ -9,7 +9,11 @@
  *   EBB_HASH(k)            a hash of k (may be weak, e.g. identity); ebb mixes it with the map's
  *                          seed, so patterned keys still spread
  *   EBB_HASH_SEEDED(k, s)  a complete hash of k under seed s, used as it is
- *   EBB_CSTR_KEY           keys are NUL-terminated strings (seeded string hash, strcmp)
+ *   EBB_CSTR_KEY           keys are NUL-terminated strings (seeded string hash, strcmp);
+ *                          implies EBB_STORE_HASH unless EBB_NO_STORE_HASH is defined
+ *   EBB_STORE_HASH         keep each entry's hash in its slot (8 more bytes an entry): for keys
+ *                          that are costly to hash or compare, since resizes then never rehash
+ *                          and a lookup reads a key only when the whole hash matches
  *   EBB_EQ(a, b)           key equality (default: the key's bytes compare equal)
  *   EBB_KEY_DTOR(k)        run on a key leaving the map (delete, overwrite, clear, destroy)
  *   EBB_VAL_DTOR(v)        run on a value leaving the map
@@ -84,9 +88,18 @@ extern "C" {
 typedef EBB_KEY EBB_K_;
 typedef EBB_VAL EBB_V_;
 
+#if defined(EBB_STORE_HASH) || (defined(EBB_CSTR_KEY) && !defined(EBB_NO_STORE_HASH))
+#define EBB_KEEP_HASH_ 1
+#else
+#define EBB_KEEP_HASH_ 0
+#endif
+
 typedef struct EBB_ENTRY_ {
     EBB_K_ key;
     EBB_V_ val;
+#if EBB_KEEP_HASH_
+    uint64_t hash_; /* the key's hash under the map's seed */
+#endif
 } EBB_ENTRY_;
 
 typedef struct EBB_T_ {
@@ -161,6 +174,37 @@ static inline bool EBB_M_(__eq)(EBB_K_ a, EBB_K_ b) {
 #endif
 }
 
+/* An entry's hash: kept in the slot (EBB_STORE_HASH), or computed again from its key. */
+static inline uint64_t EBB_M_(__entry_hash)(const EBB_ENTRY_ *e, uint64_t seed) {
+#if EBB_KEEP_HASH_
+    (void)seed;
+    return e->hash_;
+#else
+    return EBB_M_(__hash)(e->key, seed);
+#endif
+}
+
+/* Whether entry e holds key, whose hash is h. With the hash kept, a tag that matched by chance
+ * (1 in 255 a slot) is told apart without reading the key, which for strings is a cache miss. */
+static inline bool EBB_M_(__holds)(const EBB_ENTRY_ *e, uint64_t h, EBB_K_ key) {
+#if EBB_KEEP_HASH_
+    return e->hash_ == h && EBB_M_(__eq)(e->key, key);
+#else
+    (void)h;
+    return EBB_M_(__eq)(e->key, key);
+#endif
+}
+
+/* Set a new entry's key (and kept hash). */
+static inline void EBB_M_(__set_key)(EBB_ENTRY_ *e, uint64_t h, EBB_K_ key) {
+    e->key = key;
+#if EBB_KEEP_HASH_
+    e->hash_ = h;
+#else
+    (void)h;
+#endif
+}
+
 #ifdef EBB_KEY_DTOR
 #define EBB_DROP_KEY_(k) EBB_KEY_DTOR(k)
 #else
@@ -173,7 +217,7 @@ static inline bool EBB_M_(__eq)(EBB_K_ a, EBB_K_ b) {
 #endif
 
 static uint64_t EBB_M_(__hash_entry)(const void *entry, uint64_t seed) {
-    return EBB_M_(__hash)(((const EBB_ENTRY_ *)entry)->key, seed);
+    return EBB_M_(__entry_hash)((const EBB_ENTRY_ *)entry, seed);
 }
 
 static inline EBB_ENTRY_ *EBB_M_(__slot)(const ebb_table *t, size_t g, unsigned i) {
@@ -202,7 +246,7 @@ static void EBB_M_(__migrate_group)(ebb_core *c, size_t g) {
         EBB_ENTRY_ *src = EBB_M_(__slot)(&c->old, g, i), *dst;
         size_t home = g / 2;
         if (!halving) {
-            uint64_t h = EBB_M_(__hash)(src->key, c->seed);
+            uint64_t h = EBB_M_(__entry_hash)(src, c->seed);
             if (!at_home) ebb_table_unaccount(&c->old, g, h);
             home = ebb_home(h, c->cur.ngroups);
         }
@@ -258,7 +302,7 @@ static inline EBB_ENTRY_ *EBB_M_(__find)(const ebb_table *t, size_t skip, uint64
         for (unsigned m = ebb_match_pattern(ctrl, tag); m; m &= m - 1) {
             unsigned i = ebb_lowest(m);
             EBB_ENTRY_ *e = (EBB_ENTRY_ *)(void *)(slots + i * sizeof(EBB_ENTRY_));
-            if (EBB_M_(__eq)(e->key, key)) {
+            if (EBB_M_(__holds)(e, h, key)) {
                 *gout = g;
                 *iout = i;
                 *dout = visited - 1;
@@ -287,7 +331,7 @@ static inline EBB_ENTRY_ *EBB_M_(__find_or_room)(const ebb_table *t, uint64_t h,
     for (size_t visited = 0; visited < t->ngroups; visited++) {
         for (unsigned m = ebb_match_pattern(ctrl, tag); m; m &= m - 1) {
             EBB_ENTRY_ *e = EBB_M_(__slot)(t, g, ebb_lowest(m));
-            if (EBB_M_(__eq)(e->key, key)) return e;
+            if (EBB_M_(__holds)(e, h, key)) return e;
         }
         if (ctrl[EBB_OVERFLOW] == 0) break;
         g = g + 1 == t->ngroups ? 0 : g + 1;
@@ -368,7 +412,7 @@ static inline EBB_ENTRY_ *EBB_M_(__upsert)(EBB_T_ *ebb_map_, EBB_K_ key, bool *f
 #endif
         return NULL;
     }
-    e->key = key;
+    EBB_M_(__set_key)(e, h, key);
     *fresh = true;
     return e;
 }
@@ -543,7 +587,7 @@ EBB_API_ void EBB_M_(_iter_delete)(EBB_ITER_ *it) {
     EBB_T_ *ebb_map_ = it->map_;
     ebb_table *t = (ebb_table *)EBB_M_(__iter_table)(it);
     EBB_ENTRY_ *e = EBB_M_(__slot)(t, it->group_, it->slot_);
-    uint64_t h = EBB_M_(__hash)(e->key, ebb_map_->core.seed);
+    uint64_t h = EBB_M_(__entry_hash)(e, ebb_map_->core.seed);
     EBB_DROP_KEY_(e->key);
     EBB_DROP_VAL_(e->val);
     ebb_table_erase(t, it->group_, it->slot_, h);
@@ -554,7 +598,8 @@ EBB_API_ void EBB_M_(_stats)(const EBB_T_ *m, ebb_stats *st) {
     ebb_core_stats(&m->core, &EBB_M_(__type), st);
 }
 
-/* Structural check plus: every entry is found by a lookup, at its own slot. */
+/* Structural check (ebb_core_check's codes, -1 to -8) plus, for every entry: its kept hash is
+ * its key's (else -9), and a lookup of its key finds it, at its own slot (else -10). */
 EBB_API_ int EBB_M_(_check)(const EBB_T_ *m) {
     int rc = ebb_core_check(&m->core, &EBB_M_(__type));
     if (rc != 0) return rc;
@@ -569,7 +614,8 @@ EBB_API_ int EBB_M_(_check)(const EBB_T_ *m) {
                 size_t fg;
                 unsigned fi;
                 uint64_t h = EBB_M_(__hash)(e->key, m->core.seed);
-                if (EBB_M_(__locate)(m, h, e->key, &ft, &fg, &fi, false) != e) return -8;
+                if (EBB_M_(__entry_hash)(e, m->core.seed) != h) return -9;
+                if (EBB_M_(__locate)(m, h, e->key, &ft, &fg, &fi, false) != e) return -10;
             }
         }
     }
@@ -597,6 +643,9 @@ EBB_API_ int EBB_M_(_check)(const EBB_T_ *m) {
 #undef EBB_HASH
 #undef EBB_HASH_SEEDED
 #undef EBB_CSTR_KEY
+#undef EBB_STORE_HASH
+#undef EBB_NO_STORE_HASH
+#undef EBB_KEEP_HASH_
 #undef EBB_EQ
 #undef EBB_KEY_DTOR
 #undef EBB_VAL_DTOR
