@@ -136,7 +136,8 @@ bench-boost: all
 bench: all
 	@bench/setup.sh
 	$(MAKE) -f bench/bench.mk drivers BUILD=$(BUILD)
-	BUILD=$(BUILD) bench/run.sh $(if $(filter 1,$(FULL)),--full)
+	BENCH_CMD="make bench$(if $(filter 1,$(FULL)), FULL=1)" BUILD=$(BUILD) \
+	    bench/run.sh $(if $(filter 1,$(FULL)),--full)
 
 format:
 	clang-format -i $(wildcard include/ebb/*.h src/*.c src/*.h tool/*.c tool/*.h tests/*.c tests/*.h \

@@ -60,5 +60,7 @@ $(B)/drv_go: bench/go/main.go bench/go/keys.go bench/go/go.mod
 # The first side-by-side with boost, kept as `make bench-boost`: now the ops workload of ebb and
 # boost alone (quick sizes; BENCH_ARGS=--full for 1M and 10M), report in build/bench/boost/.
 bench-boost: $(B)/drv_ebb $(B)/drv_boost
-	BENCH_OUT=$(B)/boost BENCH_TABLES="ebb boost" BUILD=$(BUILD) bench/run.sh --only ops $(BENCH_ARGS)
+	BENCH_OUT=$(B)/boost BENCH_TABLES="ebb boost" BUILD=$(BUILD) \
+	    BENCH_CMD="make bench-boost$(if $(BENCH_ARGS), BENCH_ARGS=$(BENCH_ARGS))" \
+	    bench/run.sh --only ops $(BENCH_ARGS)
 .PHONY: bench-boost

@@ -127,6 +127,13 @@ class Report:
             sys.stderr.write(f"report: gnuplot failed for {name}: {r.stderr[:300]}\n")
 
     # ---- header --------------------------------------------------------------------------------
+    def command(self):
+        """The command that produced these results, as run.sh recorded it."""
+        mode = self.machine.get("mode", "?")
+        return self.machine.get("command") or ("make bench FULL=1" if mode == "full" else
+                                               "make bench" if mode == "quick" else
+                                               "bench/run.sh --smoke")
+
     def header(self):
         m = self.machine
         mode = m.get("mode", "?")
@@ -136,8 +143,7 @@ class Report:
             self.w(f"> **{mode.upper()} RUN** — reduced sizes (`{m.get('sizes', '')}`). "
                    "`make bench FULL=1` gives the issue's full sizes.")
             self.w()
-        cmd = "make bench FULL=1" if mode == "full" else ("make bench" if mode == "quick"
-                                                          else "bench/run.sh --smoke")
+        cmd = self.command()
         self.w(f"Command: `{cmd}` (commit `{m.get('commit', '?')}`, {m.get('date', '?')}, "
                f"{int(m.get('elapsed_s', 0)) // 60} min {int(m.get('elapsed_s', 0)) % 60} s).")
         self.w()
@@ -506,9 +512,9 @@ class Report:
     def headline_md(self):
         """The few rows README quotes: u64 ns/op ratios, RSS ratios per allocator, tail max."""
         m = getattr(self, "ops_med", {})
-        mode = self.machine.get("mode", "?")
-        cmd = "make bench FULL=1" if mode == "full" else "make bench"
-        h = [f"`{cmd}` ({self.machine.get('cores', '?')}-core Debian 12 VM, all tables in one "
+        cmd = self.command()
+        tables = ", ".join(self.machine.get("tables", "").split())
+        h = [f"`{cmd}` ({self.machine.get('cores', '?')}-core Debian 12 VM; {tables} in one "
              "run; full tables and plots in [docs/benchmarks.md](docs/benchmarks.md)):", ""]
         h.append("| u64 → u64, ns/op ratio | " + " | ".join(o.replace("_", " ") for o in OPS) + " |")
         h.append("|---|" + "---|" * len(OPS))

@@ -8,6 +8,7 @@
 #   BENCH_TABLES="ebb boost ..."   restrict the tables (default: every driver in build/bench)
 #   BUILD=build                    the build tree holding libebb.a and bench/drv_*
 #   BENCH_OUT=DIR                  where results/, report.md and plots/ go (default BUILD/bench)
+#   BENCH_CMD="make ..."           the command the report names (make targets set it)
 #
 # Sizes: quick (default, a few minutes), --full (the sizes), --smoke (seconds, for tests).
 set -u
@@ -15,6 +16,7 @@ cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 B=$BUILD/bench
 mode=quick; only=""
+args="$*"
 while [ $# -gt 0 ]; do
     case "$1" in
         --full) mode=full ;;
@@ -73,6 +75,7 @@ section() { echo "bench: $1 ($mode) at $((SECONDS - t_start)) s" >&2; }
 
 {
     echo "mode=$mode"
+    echo "command=${BENCH_CMD:-${BENCH_TABLES:+BENCH_TABLES=\"$BENCH_TABLES\" }bench/run.sh${args:+ $args}}"
     echo "date=$(date -u +%Y-%m-%dT%H:%MZ)"
     echo "commit=$(git rev-parse --short HEAD 2>/dev/null)"
     echo "cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
