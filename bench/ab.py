@@ -20,7 +20,7 @@ import statistics
 import subprocess
 import sys
 
-OPS = ["insert", "lookup_hit", "lookup_miss", "replace", "iterate", "delete"]
+OPS = ["insert", "lookup_hit", "lookup_miss", "replace", "iterate", "churn", "delete"]
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -52,13 +52,20 @@ def export(rev, dest):
         fail("git archive failed for " + rev)
 
 
+def clean_env():
+    """The environment without what `make bench-ab A=.. B=..` passes down to sub-makes: the
+    revision's own Makefiles must not see A and B as variable overrides (older bench.mk files
+    named their output folder B)."""
+    return {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKEOVERRIDES", "MAKELEVEL")}
+
+
 def build(rev, name):
     dest = os.path.join(ROOT, "build", "ab", name)
     export(rev, dest)
     with open(os.path.join(ROOT, "build", "ab", name + ".log"), "w") as log:
         for cmd in (["make", "-C", dest, "build/libebb.a"],
                     ["make", "-C", dest, "-f", "bench/bench.mk", "build/bench/drv_ebb"]):
-            if subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT).returncode != 0:
+            if subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT, env=clean_env()).returncode != 0:
                 fail("building %s failed: see build/ab/%s.log" % (rev, name))
     return os.path.join(dest, "build", "bench", "drv_ebb")
 

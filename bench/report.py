@@ -26,7 +26,7 @@ LONG = {
 }
 KINDS = {"u64": "u64 → u64", "str": "string → u64", "big": "u64 → 56-byte struct",
          "strval": "string → heap value, both owned (the incident)"}
-OPS = ["insert", "lookup_hit", "lookup_miss", "replace", "iterate", "delete"]
+OPS = ["insert", "lookup_hit", "lookup_miss", "replace", "iterate", "churn", "delete"]
 ALLOCS = ["glibc", "jemalloc", "mimalloc", "go"]
 
 
@@ -179,8 +179,10 @@ class Report:
         self.w("## 1. Operations: ns/op")
         self.w()
         self.w("Insert n keys into an empty map, look all of them up (hit), look up n absent "
-               "keys (miss), overwrite every value (replace), iterate every entry, delete every "
-               "key. Median of the timed repetitions (one warm-up discarded per process). Each "
+               "keys (miss), overwrite every value (replace), iterate every entry, then n times "
+               "delete a live key and insert an absent one (churn, ns per pair: the table stays "
+               "at its size), and delete every key (delete: the table drains, and a map that "
+               "gives memory back shrinks through every size). Median of the timed repetitions (one warm-up discarded per process). Each "
                "cell: ns/op (ratio to the best peer in the row: the fastest table that is not "
                "ebb). Bold: the fastest in the row.")
         self.w()

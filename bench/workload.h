@@ -14,7 +14,7 @@
  *
  * Workloads (first argument), each writing CSV rows on stdout; bench/go/main.go mirrors them:
  *
- *   ops KIND N REPS        insert, lookup hit, lookup miss, replace, iterate, delete; ns/op
+ *   ops KIND N REPS        insert, lookup hit, lookup miss, replace, iterate, churn, delete; ns/op
  *   grow KIND N            insert N, delete 90% at random, clear; RSS sampled all along, then a
  *                          fresh process (this binary again) with only the survivors. KIND u64,
  *                          big, str (owned keys, no values) or strval (owned keys and values:
@@ -156,7 +156,13 @@ static void lat_row(const char *kind, uint64_t n, const char *phase, const lat_h
            lat_over_us(h, 100.0));
 }
 
-/* ---- ops: the six operations, ns/op --------------------------------------------------------- */
+/* ---- ops: the seven operations, ns/op ------------------------------------------------------- */
+
+/* insert n keys, look each up (hit), look up n absent keys (miss), overwrite every value
+ * (replace), sum the values (iterate), then n times delete a live key and insert an absent one
+ * (churn: the table stays at its size, so deletes pay no shrinking; ns per pair), and delete
+ * every key (delete: the table drains to nothing, so a map that gives memory back shrinks through
+ * every size on the way). */
 
 #define TIMED(rep_, kind_, n_, op_, count_, body_)                                                 \
     do {                                                                                           \
@@ -179,7 +185,11 @@ static void ops_u64(uint64_t n, int rep, const uint64_t *keys, const uint64_t *m
     TIMED(rep, "u64", n, "lookup_miss", n, for (uint64_t i = 0; i < n; i++) s += u64_get(m, miss[i], &v));
     TIMED(rep, "u64", n, "replace", n, for (uint64_t i = 0; i < n; i++) s += u64_put(m, keys[i], i + 1));
     TIMED(rep, "u64", n, "iterate", n, s += u64_sum(m));
-    TIMED(rep, "u64", n, "delete", n, for (uint64_t i = 0; i < n; i++) s += u64_del(m, keys[i]));
+    TIMED(rep, "u64", n, "churn", n, for (uint64_t i = 0; i < n; i++) {
+        s += u64_del(m, keys[i]);
+        s += u64_put(m, miss[i], i);
+    });
+    TIMED(rep, "u64", n, "delete", n, for (uint64_t i = 0; i < n; i++) s += u64_del(m, miss[i]));
     sink = s;
     u64_free(m);
 }
@@ -206,7 +216,11 @@ static void ops_big(uint64_t n, int rep, const uint64_t *keys, const uint64_t *m
         s += big_put(m, keys[i], &b);
     });
     TIMED(rep, "big", n, "iterate", n, s += big_sum(m));
-    TIMED(rep, "big", n, "delete", n, for (uint64_t i = 0; i < n; i++) s += big_del(m, keys[i]));
+    TIMED(rep, "big", n, "churn", n, for (uint64_t i = 0; i < n; i++) {
+        s += big_del(m, keys[i]);
+        s += big_put(m, miss[i], &b);
+    });
+    TIMED(rep, "big", n, "delete", n, for (uint64_t i = 0; i < n; i++) s += big_del(m, miss[i]));
     sink = s;
     big_free(m);
 }
@@ -222,7 +236,11 @@ static void ops_str(uint64_t n, int rep, char *const *keys, char *const *miss) {
     TIMED(rep, "str", n, "lookup_miss", n, for (uint64_t i = 0; i < n; i++) s += str_get(m, miss[i], &v));
     TIMED(rep, "str", n, "replace", n, for (uint64_t i = 0; i < n; i++) s += str_put(m, keys[i], i + 1));
     TIMED(rep, "str", n, "iterate", n, s += str_sum(m));
-    TIMED(rep, "str", n, "delete", n, for (uint64_t i = 0; i < n; i++) s += str_del(m, keys[i]));
+    TIMED(rep, "str", n, "churn", n, for (uint64_t i = 0; i < n; i++) {
+        s += str_del(m, keys[i]);
+        s += str_put(m, miss[i], i);
+    });
+    TIMED(rep, "str", n, "delete", n, for (uint64_t i = 0; i < n; i++) s += str_del(m, miss[i]));
     sink = s;
     str_free(m);
 }

@@ -39,7 +39,7 @@ expect() { # file, pattern, what
 }
 for t in $tables; do
     for k in u64 str big; do
-        for op in insert lookup_hit lookup_miss replace iterate delete; do
+        for op in insert lookup_hit lookup_miss replace iterate churn delete; do
             expect ops.csv "^ops,$t,$k,20000,$op,1," "$t $k $op"
         done
     done

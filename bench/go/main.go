@@ -97,6 +97,12 @@ func opsU64(n uint64, rep int, keys, miss []uint64) {
 	t = time.Now()
 	for i := uint64(0); i < n; i++ {
 		delete(m, keys[i])
+		m[miss[i]] = i
+	}
+	opsRow(rep, "u64", n, "churn", since(t, n))
+	t = time.Now()
+	for i := uint64(0); i < n; i++ {
+		delete(m, miss[i])
 	}
 	opsRow(rep, "u64", n, "delete", since(t, n))
 	sink = s
@@ -145,6 +151,12 @@ func opsBig(n uint64, rep int, keys, miss []uint64) {
 	t = time.Now()
 	for i := uint64(0); i < n; i++ {
 		delete(m, keys[i])
+		m[miss[i]] = b
+	}
+	opsRow(rep, "big", n, "churn", since(t, n))
+	t = time.Now()
+	for i := uint64(0); i < n; i++ {
+		delete(m, miss[i])
 	}
 	opsRow(rep, "big", n, "delete", since(t, n))
 	sink = s
@@ -190,6 +202,12 @@ func opsStr(n uint64, rep int, keys, miss []string) {
 	t = time.Now()
 	for i := uint64(0); i < n; i++ {
 		delete(m, keys[i])
+		m[miss[i]] = i
+	}
+	opsRow(rep, "str", n, "churn", since(t, n))
+	t = time.Now()
+	for i := uint64(0); i < n; i++ {
+		delete(m, miss[i])
 	}
 	opsRow(rep, "str", n, "delete", since(t, n))
 	sink = s
