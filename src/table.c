@@ -502,17 +502,19 @@ static bool path_crosses(size_t home, size_t g, size_t r, size_t ngroups) {
     return to_g < to_r;
 }
 
-/* Move one entry living up to REPAIR_REACH groups past g, whose path crosses g, into the free
- * slot `hole` of g; it no longer passes groups g..r-1. Returns r, where the hole now is, or
- * SIZE_MAX when there is no such entry. */
-static size_t pull_back(ebb_core *c, const ebb_type *ty, size_t g, unsigned hole) {
+/* Move one entry living up to REPAIR_REACH groups past g, whose path crosses g, into one of the
+ * free slots `holes` of g; it no longer passes groups g..r-1. Returns r, where the hole now is,
+ * or SIZE_MAX when there is no such entry. Displaced entries take the highest free slot of a
+ * group (ebb_pick_free), so a group is searched from the top: the first entry read is usually
+ * one that can move, and each read may be a cache miss. */
+static size_t pull_back(ebb_core *c, const ebb_type *ty, size_t g, unsigned holes) {
     ebb_table *t = &c->cur;
     size_t r = g;
     for (int reach = 0; reach < REPAIR_REACH; reach++) {
         r = r + 1 == t->ngroups ? 0 : r + 1;
         unsigned char *from = ebb_group(t, r);
-        for (unsigned full = ebb_match_full(from); full; full &= full - 1) {
-            unsigned i = ebb_lowest(full);
+        for (unsigned full = ebb_match_full(from); full; full &= ~(1u << ebb_highest(full))) {
+            unsigned i = ebb_highest(full);
             void *e = ebb_slot(t, ty->entry_size, r, i);
             size_t home = ebb_home(ty->hash(e, c->seed), t->ngroups);
             if (!path_crosses(home, g, r, t->ngroups)) continue;
@@ -521,6 +523,7 @@ static size_t pull_back(ebb_core *c, const ebb_type *ty, size_t g, unsigned hole
             ebb_table_head *hd = ebb_head(t);
             hd->probe_hist[ebb_bucket(old_distance)]--;
             hd->probe_hist[ebb_bucket(new_distance)]++;
+            unsigned hole = ebb_pick_free(holes, new_distance);
             memcpy(ebb_slot(t, ty->entry_size, g, hole), e, ty->entry_size);
             ebb_group(t, g)[hole] = from[i];
             from[i] = 0;
@@ -540,7 +543,7 @@ void ebb_core_repair(ebb_core *c, const ebb_type *ty, size_t g) {
         unsigned char *ctrl = ebb_group(&c->cur, g);
         unsigned holes = ebb_match(ctrl, 0);
         if (!holes || ctrl[EBB_OVERFLOW] == 0 || ctrl[EBB_OVERFLOW] == EBB_SATURATED) return;
-        g = pull_back(c, ty, g, ebb_lowest(holes));
+        g = pull_back(c, ty, g, holes);
         if (g == SIZE_MAX) return;
     }
 }

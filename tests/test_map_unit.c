@@ -1065,6 +1065,72 @@ static void test_adversarial_constant_hash(void) {
     collide_destroy(&m);
 }
 
+/* ---- Where entries sit in a group, and what a repair reads ---------------------------------- */
+
+/* A hash hook that is the key itself, counting its calls: a test then chooses each entry's home
+ * group (the key's high bits) and tag (its low byte). */
+static size_t placed_calls;
+static uint64_t placed_hash(uint64_t k) {
+    placed_calls++;
+    return k;
+}
+
+#define EBB_NAME              placed
+#define EBB_KEY               uint64_t
+#define EBB_VAL               uint64_t
+#define EBB_HASH_SEEDED(k, s) ((void)(s), placed_hash(k))
+#include "ebb/map.h"
+
+/* The j-th key (j >= 1) whose home is group g of a table of n groups. */
+static uint64_t key_homed_at(size_t g, size_t n, uint64_t j) {
+    return (uint64_t)g * (UINT64_MAX / n + 1) + j;
+}
+
+/* Bit i set when slot i of group g holds an entry. */
+static unsigned taken_slots(const placed *m, size_t g) {
+    return ebb_match_full(ebb_group(&m->core.cur, g));
+}
+
+/* An entry takes the lowest free slot of its home group, and the highest of a group it was
+ * displaced into. A repair after a delete therefore reads the next group from the top, and
+ * finds the displaced entry it can pull back with its first read, not after the group's own
+ * entries (before this order, it read them all first: 6 hash calls here, not 2). */
+static void test_displaced_entries_sit_on_top(void) {
+    placed m;
+    placed_init(&m);
+    CHECK_EQ_U(placed_reserve(&m, 1000), EBB_OK);
+    size_t n = m.core.cur.ngroups;
+    CHECK(n >= 4);
+    for (uint64_t j = 1; j <= 15; j++) /* group 1: full of its own */
+        CHECK_EQ_U(placed_put(&m, key_homed_at(1, n, j), j), EBB_INSERTED);
+    for (uint64_t j = 1; j <= 5; j++) /* group 2: five of its own */
+        CHECK_EQ_U(placed_put(&m, key_homed_at(2, n, j), j), EBB_INSERTED);
+    for (uint64_t j = 16; j <= 17; j++) /* two more for group 1, displaced into group 2 */
+        CHECK_EQ_U(placed_put(&m, key_homed_at(1, n, j), j), EBB_INSERTED);
+    CHECK_EQ_U(taken_slots(&m, 1), 0x7fffu);
+    CHECK_EQ_U(taken_slots(&m, 2), 0x601fu); /* slots 0-4 at home, 13-14 displaced */
+    CHECK_EQ_U(ebb_group(&m.core.cur, 1)[EBB_OVERFLOW], 2);
+    CHECK_EQ_U(placed_check(&m), 0);
+
+    placed_calls = 0;
+    CHECK(placed_delete(&m, key_homed_at(1, n, 3))); /* leaves a hole in slot 2 of group 1 */
+    CHECK_EQ_U(placed_calls, 2); /* the delete's own hash, and one entry read by the repair */
+    CHECK_EQ_U(taken_slots(&m, 1), 0x7fffu); /* the hole is filled from group 2's top... */
+    CHECK_EQ_U(taken_slots(&m, 2), 0x201fu); /* ...and group 2's own entries did not move */
+    CHECK_EQ_U(ebb_group(&m.core.cur, 1)[EBB_OVERFLOW], 1);
+    CHECK_EQ_U(placed_check(&m), 0);
+    for (uint64_t j = 1; j <= 17; j++) {
+        const uint64_t *v = placed_get(&m, key_homed_at(1, n, j));
+        CHECK_EQ_U(v ? *v : 0, j == 3 ? 0 : j);
+    }
+    ebb_stats st;
+    placed_stats(&m, &st);
+    CHECK_EQ_U(st.probe_hist[0], 20);
+    CHECK_EQ_U(st.probe_hist[1], 1);
+    CHECK_EQ_U(st.shrinks + st.grows, 0);
+    placed_destroy(&m);
+}
+
 int main(void) {
     RUN(test_empty_map);
     RUN(test_put_return_codes);
@@ -1089,5 +1155,6 @@ int main(void) {
     RUN(test_kept_hash_never_rehashes);
     RUN(test_kept_hash_strings);
     RUN(test_adversarial_constant_hash);
+    RUN(test_displaced_entries_sit_on_top);
     return check_summary();
 }

@@ -23,7 +23,7 @@
  * or beyond skip still counts it.
  *
  * Costs: a hit reads one control line and usually the slot next to it; a miss reads control
- * lines only. Memory: 16 bytes of control per 15 slots, plus a 160-byte table head. */
+ * lines only. Memory: 16 bytes of control per 15 slots, plus a 192-byte table head. */
 #ifndef EBB_TABLE_H
 #define EBB_TABLE_H
 
@@ -163,6 +163,17 @@ static inline unsigned ebb_lowest(unsigned mask) {
     return (unsigned)__builtin_ctz(mask);
 }
 
+static inline unsigned ebb_highest(unsigned mask) {
+    return 31u - (unsigned)__builtin_clz(mask);
+}
+
+/* The free slot an entry takes in a group: the lowest when the group is its home, the highest
+ * when it was displaced there. Home entries then sit in the group's first lines, where a hit's
+ * prefetch aims, and a repair looking for displaced entries finds them first from the top. */
+static inline unsigned ebb_pick_free(unsigned free_slots, size_t distance) {
+    return distance ? ebb_highest(free_slots) : ebb_lowest(free_slots);
+}
+
 static inline ebb_table_head *ebb_head(const ebb_table *t) {
     return (ebb_table_head *)(void *)t->ctrl - 1;
 }
@@ -217,7 +228,7 @@ static inline void *ebb_table_place_at(ebb_table *t, size_t entry_size, size_t h
         unsigned char *ctrl = ctrl0 + g * EBB_CTRL_BYTES;
         unsigned free_slots = ebb_match(ctrl, 0);
         if (free_slots) {
-            unsigned i = ebb_lowest(free_slots);
+            unsigned i = ebb_pick_free(free_slots, distance);
             ctrl[i] = tag;
             ((ebb_table_head *)(void *)ctrl0 - 1)->probe_hist[ebb_bucket(distance)]++;
             t->count++;
