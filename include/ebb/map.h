@@ -224,6 +224,12 @@ static inline EBB_ENTRY_ *EBB_M_(__slot)(const ebb_table *t, size_t g, unsigned 
     return (EBB_ENTRY_ *)ebb_slot(t, sizeof(EBB_ENTRY_), g, i);
 }
 
+/* How far ahead iteration and migration fetch the slots they read in order, for entries of 32
+ * bytes and more (see _next). */
+#ifndef EBB_ITER_AHEAD
+#define EBB_ITER_AHEAD 1024u
+#endif
+
 /* Move the entries of group g of the retiring table into the current one (src/table.c runs
  * this a few groups at a time). The group empties as a whole, so its tags and the table's count
  * are updated once, not per entry. When every entry of the group sits at home (the usual case),
@@ -231,12 +237,8 @@ static inline EBB_ENTRY_ *EBB_M_(__slot)(const ebb_table *t, size_t g, unsigned 
  * (for string keys, without touching the key at all).
  * The free slots of the destination groups are kept in registers, one group per parity (a
  * growth sends group g's entries to 2g and 2g+1): reloading a group's control bytes right after
- * storing a tag into them stalls on store forwarding, and was the largest cost of a resize. */
-/* How far ahead iteration and migration fetch the slots they read in order, for entries of 32
- * bytes and more (see _next). */
-#ifndef EBB_ITER_AHEAD
-#define EBB_ITER_AHEAD 1024u
-#endif
+ * storing a tag into them stalls on store forwarding, and was the largest cost of a resize.
+ * Large entries are fetched EBB_ITER_AHEAD bytes ahead: a shrink reads a sparse table. */
 static void EBB_M_(__migrate_group)(ebb_core *c, size_t g) {
     unsigned char *ctrl = ebb_group(&c->old, g);
     unsigned full = ebb_match_full(ctrl);
