@@ -224,12 +224,6 @@ static inline EBB_ENTRY_ *EBB_M_(__slot)(const ebb_table *t, size_t g, unsigned 
     return (EBB_ENTRY_ *)ebb_slot(t, sizeof(EBB_ENTRY_), g, i);
 }
 
-/* How far ahead iteration and migration fetch the slots they read in order, for entries of 32
- * bytes and more (see _next). */
-#ifndef EBB_ITER_AHEAD
-#define EBB_ITER_AHEAD 1024u
-#endif
-
 /* Move the entries of group g of the retiring table into the current one (src/table.c runs
  * this a few groups at a time). The group empties as a whole, so its tags and the table's count
  * are updated once, not per entry. When every entry of the group sits at home (the usual case),
@@ -238,7 +232,7 @@ static inline EBB_ENTRY_ *EBB_M_(__slot)(const ebb_table *t, size_t g, unsigned 
  * The free slots of the destination groups are kept in registers, one group per parity (a
  * growth sends group g's entries to 2g and 2g+1): reloading a group's control bytes right after
  * storing a tag into them stalls on store forwarding, and was the largest cost of a resize.
- * Large entries are fetched EBB_ITER_AHEAD bytes ahead: a shrink reads a sparse table. */
+ * Large entries are fetched ahead (ebb_fetch_ahead): a shrink reads a sparse table. */
 static void EBB_M_(__migrate_group)(ebb_core *c, size_t g) {
     unsigned char *ctrl = ebb_group(&c->old, g);
     unsigned full = ebb_match_full(ctrl);
@@ -251,8 +245,7 @@ static void EBB_M_(__migrate_group)(ebb_core *c, size_t g) {
     for (; full; full &= full - 1, moved++) {
         unsigned i = ebb_lowest(full);
         EBB_ENTRY_ *src = EBB_M_(__slot)(&c->old, g, i), *dst;
-        if (sizeof(EBB_ENTRY_) >= 32)
-            __builtin_prefetch((const void *)((uintptr_t)(const void *)src + EBB_ITER_AHEAD));
+        ebb_fetch_ahead(src, sizeof(EBB_ENTRY_));
         size_t home = g / 2;
         if (!halving) {
             uint64_t h = EBB_M_(__entry_hash)(src, c->seed);
@@ -583,16 +576,12 @@ EBB_API_ bool EBB_M_(_iter_done)(const EBB_ITER_ *it) {
     return it->key == NULL;
 }
 
-/* Entries of 32 bytes and more: fetch the slots 1 KiB ahead of the iterator. The hardware
- * prefetcher follows a dense stream, but a table at half load is read with gaps, and iteration
- * over 64-byte entries waited on memory: with the fetch, iterating 1M of them took 0.77x the
- * time, level with boost (make bench-ab A=caa488e B=05e8b47 AB_ARGS="--kind big --rounds 16
- * --vs boost"). Smaller entries gain nothing measurable. The address is computed as an integer:
- * it may lie past the table, which a prefetch tolerates and pointer arithmetic would not. */
+/* Large entries are fetched ahead (ebb_fetch_ahead): with it, iterating 1M 64-byte entries took
+ * 0.77x the time, level with boost (make bench-ab A=caa488e B=05e8b47 AB_ARGS="--kind big
+ * --rounds 16 --vs boost"). */
 EBB_API_ void EBB_M_(_next)(EBB_ITER_ *it) {
     if (it->key == NULL) return;
-    if (sizeof(EBB_ENTRY_) >= 32)
-        __builtin_prefetch((const void *)((uintptr_t)(const void *)it->key + EBB_ITER_AHEAD));
+    ebb_fetch_ahead(it->key, sizeof(EBB_ENTRY_));
     it->slot_++;
     EBB_M_(__seek)(it);
 }

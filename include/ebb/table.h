@@ -204,6 +204,18 @@ static inline void ebb_prefetch(const unsigned char *p, size_t bytes) {
         __builtin_prefetch(p + off);
 }
 
+/* Start fetching the memory EBB_FETCH_AHEAD bytes past p, for a walk in address order over a
+ * table at half load or less (iteration, migration): the hardware prefetcher follows a dense
+ * stream, but such a table is read with gaps. Only for entries of 32 bytes and more; smaller
+ * ones gained nothing measurable. The address is computed as an integer: it may lie past the
+ * table, which a prefetch tolerates and pointer arithmetic would not. */
+#ifndef EBB_FETCH_AHEAD
+#define EBB_FETCH_AHEAD 1024u
+#endif
+static inline void ebb_fetch_ahead(const void *p, size_t entry_size) {
+    if (entry_size >= 32) __builtin_prefetch((const void *)((uintptr_t)p + EBB_FETCH_AHEAD));
+}
+
 /* First group a probe for hash h visits, and the group after g. */
 static inline size_t ebb_probe_start(const ebb_table *t, uint64_t h) {
     size_t g = ebb_home(h, t->ngroups);
