@@ -513,8 +513,9 @@ static size_t pull_back(ebb_core *c, const ebb_type *ty, size_t g, unsigned hole
     for (int reach = 0; reach < REPAIR_REACH; reach++) {
         r = r + 1 == t->ngroups ? 0 : r + 1;
         unsigned char *from = ebb_group(t, r);
-        for (unsigned full = ebb_match_full(from); full; full &= ~(1u << ebb_highest(full))) {
+        for (unsigned full = ebb_match_full(from); full;) {
             unsigned i = ebb_highest(full);
+            full &= ~(1u << i);
             void *e = ebb_slot(t, ty->entry_size, r, i);
             size_t home = ebb_home(ty->hash(e, c->seed), t->ngroups);
             if (!path_crosses(home, g, r, t->ngroups)) continue;
