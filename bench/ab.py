@@ -56,7 +56,8 @@ def clean_env():
     """The environment without what `make bench-ab A=.. B=..` passes down to sub-makes: the
     revision's own Makefiles must not see A and B as variable overrides (older bench.mk files
     named their output folder B)."""
-    return {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKEOVERRIDES", "MAKELEVEL")}
+    drop = ("MAKEFLAGS", "MFLAGS", "MAKEOVERRIDES", "MAKELEVEL")
+    return {k: v for k, v in os.environ.items() if k not in drop}
 
 
 def build(rev, name):

@@ -182,9 +182,9 @@ class Report:
                "keys (miss), overwrite every value (replace), iterate every entry, then n times "
                "delete a live key and insert an absent one (churn, ns per pair: the table stays "
                "at its size), and delete every key (delete: the table drains, and a map that "
-               "gives memory back shrinks through every size). Median of the timed repetitions (one warm-up discarded per process). Each "
-               "cell: ns/op (ratio to the best peer in the row: the fastest table that is not "
-               "ebb). Bold: the fastest in the row.")
+               "gives memory back shrinks through every size). Median of the timed repetitions "
+               "(one warm-up discarded per process). Each cell: ns/op (ratio to the best peer "
+               "in the row: the fastest table that is not ebb). Bold: the fastest in the row.")
         self.w()
         med = defaultdict(list)
         for r in rs:
