@@ -61,6 +61,12 @@ static int DM_(_full_compare)(DMAP *m, DM_(_ref) * r) {
         return 0;
     }
     if (DM_(_count)(m) != r->count) return 0;
+    ebb_stats st;
+    DM_(_stats)(m, &st);
+    size_t in_hist = 0;
+    for (int b = 0; b < EBB_PROBE_BUCKETS; b++)
+        in_hist += st.probe_hist[b];
+    if (st.migrating == 0 && in_hist != r->count) return 0; /* every entry has a distance */
     size_t visited = 0;
     for (DM_(_iter) it = DM_(_begin)(m); !DM_(_iter_done)(&it); DM_(_next)(&it)) {
         size_t i = unscramble(*it.key, r->key_seed);

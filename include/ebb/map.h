@@ -270,9 +270,7 @@ static void EBB_M_(__migrate_group)(ebb_core *c, size_t g) {
         }
         *dst = *src;
     }
-    ebb_head(&c->cur)->probe_hist[0] += direct;
     c->cur.count += direct;
-    if (at_home) ebb_head(&c->old)->probe_hist[0] -= moved;
     memset(ctrl, 0, EBB_GROUP_SLOTS);
     c->old.count -= moved;
 }
@@ -403,7 +401,6 @@ static inline EBB_ENTRY_ *EBB_M_(__upsert)(EBB_T_ *ebb_map_, EBB_K_ key, bool *f
     if (room && c->old.ctrl == NULL && c->cur.count < c->cur.limit) {
         unsigned i = ebb_lowest(room);
         ebb_group(&c->cur, home)[i] = ebb_tag(h);
-        ebb_head(&c->cur)->probe_hist[0]++;
         c->cur.count++;
         e = EBB_M_(__slot)(&c->cur, home, i);
     } else if (ebb_core_prepare_insert(c, &EBB_M_(__type)) == EBB_OK) {
