@@ -6,6 +6,8 @@
 #   make install      PREFIX=/usr/local DESTDIR= : headers, libraries, tool, pkg-config, CMake
 #   make bench-boost  ebb next to boost::unordered_flat_map (installs libboost1.81-dev)
 #   make bench-pages  what returning memory costs here: page faults, releases, mremap, deletes
+#   make bench-tail   what the slowest inserts and deletes were doing: page faults, resize steps
+#                     or neither (BENCH_ARGS="N THRESHOLD_US", default 10000000 100)
 #   make bench-ab     a change's before and after: A=rev B=rev (default HEAD and the working
 #                     tree), ops workload alternating, per-round ratios (AB_ARGS: bench/ab.py -h)
 #   make format       clang-format every source file
@@ -48,7 +50,7 @@ HELPERS     := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(HELPER_SR
 EXAMPLES    := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EXAMPLE_SRC))
 
 .PHONY: all demo test tests test-run install uninstall format clean deps bench-boost bench-pages \
-        bench-ab
+        bench-tail bench-ab
 all: $(BUILD)/libebb.a $(BUILD)/libebb.so $(BUILD)/ebb
 
 deps: $(BUILD)/.deps
@@ -122,6 +124,10 @@ uninstall:
 bench-pages: all
 	$(MAKE) -f bench/bench.mk $(BUILD)/bench/page_costs BUILD=$(BUILD)
 	$(BUILD)/bench/page_costs $(BENCH_ARGS)
+
+bench-tail: all
+	$(MAKE) -f bench/bench.mk $(BUILD)/bench/tail_faults BUILD=$(BUILD)
+	$(BUILD)/bench/tail_faults $(BENCH_ARGS)
 
 bench-ab: deps
 	bench/ab.py $(AB_ARGS) $(or $(A),HEAD) $(or $(B),work)

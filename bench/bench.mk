@@ -31,11 +31,17 @@ ifneq ($(shell command -v go),)
 DRIVERS += $(BOUT)/drv_go
 endif
 
-drivers: $(DRIVERS) $(BOUT)/page_costs
+drivers: $(DRIVERS) $(BOUT)/page_costs $(BOUT)/tail_faults
 .PHONY: drivers
 
 # Not a driver: what memory return costs on this machine (bench/page_costs.c, `make bench-pages`).
 $(BOUT)/page_costs: bench/page_costs.c $(DEPS)
+	@mkdir -p $(@D)
+	$(CC) $(CFL) $< $(LIB) -o $@
+
+# Not a driver either: what the slowest operations were doing (bench/tail_faults.c, `make
+# bench-tail`).
+$(BOUT)/tail_faults: bench/tail_faults.c $(DEPS)
 	@mkdir -p $(@D)
 	$(CC) $(CFL) $< $(LIB) -o $@
 

@@ -28,6 +28,20 @@ pc=$("$BUILD/bench/page_costs" 20000 1) || { echo "bench_smoke: page_costs faile
 for line in "chunk  256 KiB" "shrinking (the default)" "held by reserve()"; do
     grep -qF "$line" <<<"$pc" || { echo "bench_smoke: page_costs printed no '$line'" >&2; exit 1; }
 done
+# The tail diagnosis runs, accounts for every slow operation, and rejects a bad size.
+tf=$("$BUILD/bench/tail_faults" 20000 0.001) || { echo "bench_smoke: tail_faults failed" >&2; exit 1; }
+for what in insert delete empty; do
+    row=$(grep "^$what " <<<"$tf")
+    [[ $row =~ ([0-9]+)\ ops.*:\ +([0-9]+)\ +\(page\ fault\ ([0-9]+),.*one\ ([0-9]+),\ neither\ ([0-9]+) ]] || {
+        echo "bench_smoke: tail_faults printed no $what row" >&2; exit 1; }
+    r=("${BASH_REMATCH[@]}")
+    if [ "${r[1]}" -lt 20000 ] || [ "${r[2]}" -ne $((r[3] + r[4] + r[5])) ]; then
+        echo "bench_smoke: tail_faults $what row does not add up: $row" >&2; exit 1
+    fi
+done
+if "$BUILD/bench/tail_faults" 0 >/dev/null 2>&1; then
+    echo "bench_smoke: tail_faults accepted N=0" >&2; exit 1
+fi
 # Go computes the same keys as the C drivers.
 if [ -x "$BUILD/bench/drv_go" ] && ! cmp -s <("$BUILD/bench/drv_ebb" keys 2000) <("$BUILD/bench/drv_go" keys 2000); then
     echo "bench_smoke: the Go driver's keys differ from the C drivers'" >&2
