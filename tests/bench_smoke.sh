@@ -30,10 +30,10 @@ for line in "chunk  256 KiB" "shrinking (the default)" "held by reserve()"; do
 done
 # The tail diagnosis runs, accounts for every slow operation, and rejects a bad size.
 tf=$("$BUILD/bench/tail_faults" 20000 0.001) || { echo "bench_smoke: tail_faults failed" >&2; exit 1; }
+tf_row='([0-9]+) ops.*: +([0-9]+) +\(page fault ([0-9]+),.*one ([0-9]+), neither ([0-9]+)\)'
 for what in insert delete empty; do
     row=$(grep "^$what " <<<"$tf")
-    [[ $row =~ ([0-9]+)\ ops.*:\ +([0-9]+)\ +\(page\ fault\ ([0-9]+),.*one\ ([0-9]+),\ neither\ ([0-9]+) ]] || {
-        echo "bench_smoke: tail_faults printed no $what row" >&2; exit 1; }
+    [[ $row =~ $tf_row ]] || { echo "bench_smoke: tail_faults printed no $what row" >&2; exit 1; }
     r=("${BASH_REMATCH[@]}")
     if [ "${r[1]}" -lt 20000 ] || [ "${r[2]}" -ne $((r[3] + r[4] + r[5])) ]; then
         echo "bench_smoke: tail_faults $what row does not add up: $row" >&2; exit 1
