@@ -59,9 +59,8 @@ static void count(tally *t, uint64_t ns, long faults, int moved, double threshol
 }
 
 static void report(const char *what, const tally *t, double threshold_us) {
-    printf("%-7s %10" PRIu64 " ops  max %8.1f us  over %.0f us: %4" PRIu64
-           "  (page fault %" PRIu64 ", resize step without one %" PRIu64 ", neither %" PRIu64
-           ")\n",
+    printf("%-7s %10" PRIu64 " ops  max %8.1f us  over %.0f us: %4" PRIu64 "  (page fault %" PRIu64
+           ", resize step without one %" PRIu64 ", neither %" PRIu64 ")\n",
            what, t->ops, t->max_us, threshold_us, t->slow, t->faulted, t->moved, t->neither);
 }
 
@@ -83,8 +82,7 @@ int main(int argc, char **argv) {
     }
     double threshold = argc > 2 ? strtod(argv[2], &end) : 100.0;
     if (argc > 2 && (end == argv[2] || *end || threshold <= 0)) {
-        fprintf(stderr, "tail_faults: THRESHOLD_US must be a positive number, not '%s'\n",
-                argv[2]);
+        fprintf(stderr, "tail_faults: THRESHOLD_US must be a positive number, not '%s'\n", argv[2]);
         return 2;
     }
     ebb_u64map m;
