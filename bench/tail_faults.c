@@ -2,20 +2,19 @@
  *
  *     build/bench/tail_faults [N] [THRESHOLD_US]     (defaults 10000000 and 100)
  *
- * Grows an ebb_u64map from empty to N random keys and deletes them all, like `ebb demo`, and
- * sorts every operation slower than the threshold by what else happened during it: the
- * thread took a page fault (getrusage before and after), or the map moved entries (a resize
- * step, which may also make one system call), or neither. Then the same for an empty operation
- * between the same two calls, as many times: the machine's own floor. getrusage costs a system
- * call on each side, outside the timed interval, so this run is slower than the demo; it is a
- * diagnosis, not a benchmark. */
+ * Grows an ebb_u64map from empty to N random keys and deletes them all, as the tail workload of
+ * `make bench` does (docs/benchmarks.md, section 3), and sorts every operation slower than the
+ * threshold by what else happened during it: the thread took a page fault (getrusage before and
+ * after), or the map moved entries (a resize step, which may also make one system call), or
+ * neither. Then the same for an empty operation between the same two calls, as many times: the
+ * machine's own floor. getrusage costs a system call on each side, outside the timed interval, so
+ * this run is slower than the demo; it is a diagnosis, not a benchmark. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/resource.h>
 #include <time.h>
 
@@ -32,7 +31,8 @@ static uint64_t now_ns(void) {
     return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
-static long minor_faults(void) {
+/* Page faults the calling thread has taken so far, minor and major. */
+static long page_faults(void) {
     struct rusage ru;
     getrusage(RUSAGE_THREAD, &ru);
     return ru.ru_minflt + ru.ru_majflt;
@@ -59,7 +59,7 @@ static void count(tally *t, uint64_t ns, long faults, int moved, double threshol
 }
 
 static void report(const char *what, const tally *t, double threshold_us) {
-    printf("%-7s %10" PRIu64 " ops  max %8.1f us  over %.0f us: %4" PRIu64 "  (page fault %" PRIu64
+    printf("%-7s %10" PRIu64 " ops  max %8.1f us  over %g us: %4" PRIu64 "  (page fault %" PRIu64
            ", resize step without one %" PRIu64 ", neither %" PRIu64 ")\n",
            what, t->ops, t->max_us, threshold_us, t->slow, t->faulted, t->moved, t->neither);
 }
@@ -74,14 +74,18 @@ static uint64_t next_key(uint64_t *x) {
 }
 
 int main(int argc, char **argv) {
+    if (argc > 3) {
+        fprintf(stderr, "usage: tail_faults [N] [THRESHOLD_US]\n");
+        return 2;
+    }
     char *end = NULL;
     unsigned long long n = argc > 1 ? strtoull(argv[1], &end, 10) : 10000000ull;
-    if (argc > 1 && (end == argv[1] || *end || n == 0)) {
+    if (argc > 1 && (argv[1][0] < '0' || argv[1][0] > '9' || *end || n == 0)) {
         fprintf(stderr, "tail_faults: N must be a positive integer, not '%s'\n", argv[1]);
         return 2;
     }
     double threshold = argc > 2 ? strtod(argv[2], &end) : 100.0;
-    if (argc > 2 && (end == argv[2] || *end || threshold <= 0)) {
+    if (argc > 2 && (end == argv[2] || *end || !(threshold > 0))) { /* NaN fails too */
         fprintf(stderr, "tail_faults: THRESHOLD_US must be a positive number, not '%s'\n", argv[2]);
         return 2;
     }
@@ -91,11 +95,11 @@ int main(int argc, char **argv) {
     uint64_t x = 0x9e3779b97f4a7c15ull;
     for (uint64_t i = 0; i < n; i++) {
         uint64_t k = next_key(&x), moved = entries_moved(&m);
-        long f = minor_faults();
+        long f = page_faults();
         uint64_t t = now_ns();
         int rc = ebb_u64map_put(&m, k, i);
         uint64_t ns = now_ns() - t;
-        count(&ins, ns, minor_faults() - f, entries_moved(&m) != moved, threshold);
+        count(&ins, ns, page_faults() - f, entries_moved(&m) != moved, threshold);
         if (rc < 0) {
             fprintf(stderr, "tail_faults: insert failed (%d)\n", rc);
             return 1;
@@ -104,11 +108,11 @@ int main(int argc, char **argv) {
     x = 0x9e3779b97f4a7c15ull;
     for (uint64_t i = 0; i < n; i++) {
         uint64_t k = next_key(&x), moved = entries_moved(&m);
-        long f = minor_faults();
+        long f = page_faults();
         uint64_t t = now_ns();
         bool found = ebb_u64map_delete(&m, k);
         uint64_t ns = now_ns() - t;
-        count(&del, ns, minor_faults() - f, entries_moved(&m) != moved, threshold);
+        count(&del, ns, page_faults() - f, entries_moved(&m) != moved, threshold);
         if (!found) {
             fprintf(stderr, "tail_faults: key %" PRIu64 " was not found\n", i);
             return 1;
@@ -116,11 +120,11 @@ int main(int argc, char **argv) {
     }
     ebb_u64map_destroy(&m);
     for (uint64_t i = 0; i < 2 * n; i++) {
-        long f = minor_faults();
+        long f = page_faults();
         uint64_t t = now_ns();
         sink = i;
         uint64_t ns = now_ns() - t;
-        count(&noise, ns, minor_faults() - f, 0, threshold);
+        count(&noise, ns, page_faults() - f, 0, threshold);
     }
     report("insert", &ins, threshold);
     report("delete", &del, threshold);
