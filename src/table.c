@@ -522,7 +522,7 @@ static size_t pull_back(ebb_core *c, const ebb_type *ty, size_t g, unsigned hole
             size_t old_distance = r >= home ? r - home : r + t->ngroups - home;
             size_t new_distance = g >= home ? g - home : g + t->ngroups - home;
             ebb_table_head *hd = ebb_head(t);
-            ebb_note_distance(hd, old_distance, (size_t)-1);
+            ebb_note_distance(hd, old_distance, -1);
             ebb_note_distance(hd, new_distance, 1);
             unsigned hole = ebb_pick_free(holes, new_distance);
             memcpy(ebb_slot(t, ty->entry_size, g, hole), e, ty->entry_size);

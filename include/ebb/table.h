@@ -196,8 +196,8 @@ static inline size_t ebb_bucket(size_t distance) {
  * (ebb_core_stats). An increment on every insert and delete would be a read-modify-write of one
  * shared word whose address hangs on the probe's result: each operation's update then waits for
  * the previous one's cache miss, and operations stop overlapping. */
-static inline void ebb_note_distance(ebb_table_head *h, size_t distance, size_t delta) {
-    if (distance) h->probe_hist[ebb_bucket(distance)] += delta;
+static inline void ebb_note_distance(ebb_table_head *h, size_t distance, int delta) {
+    if (distance) h->probe_hist[ebb_bucket(distance)] += (size_t)(ptrdiff_t)delta;
 }
 
 /* Start fetching the slots of a group (bytes long) while its control bytes are still on their
@@ -286,7 +286,7 @@ static inline void ebb_table_unaccount(ebb_table *t, size_t g, uint64_t h) {
     size_t ngroups = t->ngroups, skip = t->skip;
     size_t home = ebb_home(h, ngroups);
     size_t distance = g >= home ? g - home : g + ngroups - home;
-    ebb_note_distance((ebb_table_head *)(void *)ctrl0 - 1, distance, (size_t)-1);
+    ebb_note_distance((ebb_table_head *)(void *)ctrl0 - 1, distance, -1);
     for (size_t p = home < skip ? skip : home; p != g; p = p + 1 == ngroups ? skip : p + 1) {
         unsigned char *ov = ctrl0 + p * EBB_CTRL_BYTES + EBB_OVERFLOW;
         if (*ov != EBB_SATURATED) (*ov)--;
@@ -306,7 +306,7 @@ static inline void ebb_table_erase(ebb_table *t, size_t g, unsigned i, uint64_t 
 static inline void ebb_table_erase_found(ebb_table *t, size_t g, unsigned i, size_t distance) {
     unsigned char *ctrl0 = t->ctrl;
     size_t ngroups = t->ngroups;
-    ebb_note_distance((ebb_table_head *)(void *)ctrl0 - 1, distance, (size_t)-1);
+    ebb_note_distance((ebb_table_head *)(void *)ctrl0 - 1, distance, -1);
     for (size_t p = g; distance; distance--) {
         p = p == 0 ? ngroups - 1 : p - 1;
         unsigned char *ov = ctrl0 + p * EBB_CTRL_BYTES + EBB_OVERFLOW;
