@@ -224,6 +224,28 @@ static inline EBB_ENTRY_ *EBB_M_(__slot)(const ebb_table *t, size_t g, unsigned 
     return (EBB_ENTRY_ *)ebb_slot(t, sizeof(EBB_ENTRY_), g, i);
 }
 
+/* A shrink to half the groups, the common case: group g's entries all sit at home and go to
+ * group g/2. Move as many as it has room for, without hashing or probing; return the entries
+ * left over (rare: group g/2 also takes group g^1 and new inserts) for the general path. */
+static inline unsigned EBB_M_(__halve_group)(ebb_core *c, size_t g, const unsigned char *ctrl,
+                                             unsigned full) {
+    size_t d = g / 2;
+    unsigned char *dctrl = ebb_group(&c->cur, d);
+    unsigned room = ebb_match(dctrl, 0);
+    const EBB_ENTRY_ *src = EBB_M_(__slot)(&c->old, g, 0);
+    EBB_ENTRY_ *dst = EBB_M_(__slot)(&c->cur, d, 0);
+    size_t n = 0;
+    for (; full && room; full &= full - 1, room &= room - 1, n++) {
+        unsigned i = ebb_lowest(full), j = ebb_lowest(room);
+        ebb_fetch_ahead(src + i, sizeof(EBB_ENTRY_));
+        dctrl[j] = ctrl[i];
+        dst[j] = src[i];
+    }
+    c->cur.count += n;
+    c->old.count -= n;
+    return full;
+}
+
 /* Move the entries of group g of the retiring table into the current one (src/table.c runs
  * this a few groups at a time). The group empties as a whole, so its tags and the table's count
  * are updated once, not per entry. When every entry of the group sits at home (the usual case),
@@ -239,6 +261,13 @@ static void EBB_M_(__migrate_group)(ebb_core *c, size_t g) {
     if (!full) return;
     bool at_home = ebb_group_at_home(&c->old, g);
     bool halving = at_home && c->old.ngroups == 2 * c->cur.ngroups;
+    if (halving) {
+        full = EBB_M_(__halve_group)(c, g, ctrl, full);
+        if (!full) {
+            memset(ctrl, 0, EBB_GROUP_SLOTS);
+            return;
+        }
+    }
     size_t moved = 0, direct = 0;
     size_t cached[2] = {SIZE_MAX, SIZE_MAX};
     unsigned room[2] = {0, 0};
