@@ -513,10 +513,9 @@ static size_t pull_back(ebb_core *c, const ebb_type *ty, size_t g, unsigned hole
     for (int reach = 0; reach < REPAIR_REACH; reach++) {
         r = r + 1 == t->ngroups ? 0 : r + 1;
         unsigned char *from = ebb_group(t, r);
-        unsigned first = ebb_first_slot(ebb_slot(t, ty->entry_size, r, 0), ty->entry_size);
-        for (unsigned full = ebb_rotate(ebb_match_full(from), first); full;) {
-            unsigned k = ebb_highest(full), i = ebb_unrotate(k, first);
-            full &= ~(1u << k);
+        for (unsigned full = ebb_match_full(from); full;) {
+            unsigned i = ebb_highest(full);
+            full &= ~(1u << i);
             void *e = ebb_slot(t, ty->entry_size, r, i);
             size_t home = ebb_home(ty->hash(e, c->seed), t->ngroups);
             if (!path_crosses(home, g, r, t->ngroups)) continue;
@@ -525,9 +524,7 @@ static size_t pull_back(ebb_core *c, const ebb_type *ty, size_t g, unsigned hole
             ebb_table_head *hd = ebb_head(t);
             ebb_note_distance(hd, old_distance, -1);
             ebb_note_distance(hd, new_distance, 1);
-            unsigned hole =
-                ebb_pick_free(holes, new_distance,
-                              ebb_first_slot(ebb_slot(t, ty->entry_size, g, 0), ty->entry_size));
+            unsigned hole = ebb_pick_free(holes, new_distance);
             memcpy(ebb_slot(t, ty->entry_size, g, hole), e, ty->entry_size);
             ebb_group(t, g)[hole] = from[i];
             from[i] = 0;

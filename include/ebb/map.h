@@ -224,11 +224,6 @@ static inline EBB_ENTRY_ *EBB_M_(__slot)(const ebb_table *t, size_t g, unsigned 
     return (EBB_ENTRY_ *)ebb_slot(t, sizeof(EBB_ENTRY_), g, i);
 }
 
-/* The first slot of group g of t that home entries take (ebb_first_slot). */
-static inline unsigned EBB_M_(__first)(const ebb_table *t, size_t g) {
-    return ebb_first_slot(EBB_M_(__slot)(t, g, 0), sizeof(EBB_ENTRY_));
-}
-
 /* A shrink to half the groups, the common case: group g's entries all sit at home and go to
  * group g/2. Move as many as it has room for, without hashing or probing; return the entries
  * left over (rare: group g/2 also takes group g^1 and new inserts) for the general path. */
@@ -236,13 +231,12 @@ static inline unsigned EBB_M_(__halve_group)(ebb_core *c, size_t g, const unsign
                                              unsigned full) {
     size_t d = g / 2;
     unsigned char *dctrl = ebb_group(&c->cur, d);
-    unsigned first = EBB_M_(__first)(&c->cur, d);
-    unsigned room = ebb_rotate(ebb_match(dctrl, 0), first);
+    unsigned room = ebb_match(dctrl, 0);
     const EBB_ENTRY_ *src = EBB_M_(__slot)(&c->old, g, 0);
     EBB_ENTRY_ *dst = EBB_M_(__slot)(&c->cur, d, 0);
     size_t n = 0;
     for (; full && room; full &= full - 1, room &= room - 1, n++) {
-        unsigned i = ebb_lowest(full), j = ebb_unrotate(ebb_lowest(room), first);
+        unsigned i = ebb_lowest(full), j = ebb_lowest(room);
         ebb_fetch_ahead(src + i, sizeof(EBB_ENTRY_));
         dctrl[j] = ctrl[i];
         dst[j] = src[i];
@@ -276,7 +270,7 @@ static void EBB_M_(__migrate_group)(ebb_core *c, size_t g) {
     }
     size_t moved = 0, direct = 0;
     size_t cached[2] = {SIZE_MAX, SIZE_MAX};
-    unsigned room[2] = {0, 0}, first[2] = {0, 0}; /* room: read from slot first round */
+    unsigned room[2] = {0, 0};
     for (; full; full &= full - 1, moved++) {
         unsigned i = ebb_lowest(full);
         EBB_ENTRY_ *src = EBB_M_(__slot)(&c->old, g, i), *dst;
@@ -290,11 +284,10 @@ static void EBB_M_(__migrate_group)(ebb_core *c, size_t g) {
         unsigned w = (unsigned)home & 1u;
         if (cached[w] != home) {
             cached[w] = home;
-            first[w] = EBB_M_(__first)(&c->cur, home);
-            room[w] = ebb_rotate(ebb_match(ebb_group(&c->cur, home), 0), first[w]);
+            room[w] = ebb_match(ebb_group(&c->cur, home), 0);
         }
         if (room[w]) {
-            unsigned j = ebb_unrotate(ebb_lowest(room[w]), first[w]);
+            unsigned j = ebb_lowest(room[w]);
             room[w] &= room[w] - 1;
             ebb_group(&c->cur, home)[j] = ctrl[i];
             dst = EBB_M_(__slot)(&c->cur, home, j);
@@ -332,10 +325,7 @@ static inline EBB_ENTRY_ *EBB_M_(__find)(const ebb_table *t, size_t skip, uint64
     size_t g = ebb_home(h, ngroups);
     if (g < skip) g = skip;
     const unsigned char *slots = slots0 + g * group_bytes;
-    if (expect_hit) {
-        size_t first = ebb_first_slot(slots, sizeof(EBB_ENTRY_)) * sizeof(EBB_ENTRY_);
-        ebb_prefetch(slots + first, group_bytes - first);
-    }
+    if (expect_hit) ebb_prefetch(slots, group_bytes);
     for (size_t visited = 1;; visited++) {
         const unsigned char *ctrl = ctrl0 + g * EBB_CTRL_BYTES;
         for (unsigned m = ebb_match_pattern(ctrl, tag); m; m &= m - 1) {
@@ -363,9 +353,8 @@ static inline EBB_ENTRY_ *EBB_M_(__find_or_room)(const ebb_table *t, uint64_t h,
     ebb_pattern tag = ebb_pattern_of_hash(h);
     size_t g = ebb_home(h, t->ngroups);
     const unsigned char *ctrl = ebb_group(t, g);
-    const unsigned char *slots = t->slots + g * EBB_GROUP_SLOTS * sizeof(EBB_ENTRY_);
-    size_t first = ebb_first_slot(slots, sizeof(EBB_ENTRY_)) * sizeof(EBB_ENTRY_);
-    ebb_prefetch(slots + first, EBB_GROUP_SLOTS * sizeof(EBB_ENTRY_) - first);
+    ebb_prefetch(t->slots + g * EBB_GROUP_SLOTS * sizeof(EBB_ENTRY_),
+                 EBB_GROUP_SLOTS * sizeof(EBB_ENTRY_));
     *home = g;
     *room = ebb_match(ctrl, 0);
     for (size_t visited = 0; visited < t->ngroups; visited++) {
@@ -439,7 +428,7 @@ static inline EBB_ENTRY_ *EBB_M_(__upsert)(EBB_T_ *ebb_map_, EBB_K_ key, bool *f
     key = copy;
 #endif
     if (room && c->old.ctrl == NULL && c->cur.count < c->cur.limit) {
-        unsigned i = ebb_pick_free(room, 0, EBB_M_(__first)(&c->cur, home));
+        unsigned i = ebb_lowest(room);
         ebb_group(&c->cur, home)[i] = ebb_tag(h);
         c->cur.count++;
         e = EBB_M_(__slot)(&c->cur, home, i);

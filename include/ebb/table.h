@@ -168,24 +168,11 @@ static inline unsigned ebb_highest(unsigned mask) {
     return 31u - (unsigned)__builtin_clz(mask);
 }
 
-/* Bit k of the result is bit (k + s) % 15 of a group mask: the mask read from slot s round. */
-static inline unsigned ebb_rotate(unsigned mask, unsigned s) {
-    return ((mask >> s) | (mask << (EBB_GROUP_SLOTS - s))) & 0x7fffu;
-}
-
-/* The slot at position k of a group read from slot s round. */
-static inline unsigned ebb_unrotate(unsigned k, unsigned s) {
-    k += s;
-    return k >= EBB_GROUP_SLOTS ? k - EBB_GROUP_SLOTS : k;
-}
-
-/* The free slot an entry takes in a group whose slots are read from `first` round (see
- * ebb_first_slot): the first free one when the group is its home, the last when it was displaced
- * there. Home entries then sit in the line a hit's prefetch aims at, and a repair looking for
- * displaced entries finds them first from the end. */
-static inline unsigned ebb_pick_free(unsigned free_slots, size_t distance, unsigned first) {
-    unsigned r = ebb_rotate(free_slots, first);
-    return ebb_unrotate(distance ? ebb_highest(r) : ebb_lowest(r), first);
+/* The free slot an entry takes in a group: the lowest when the group is its home, the highest
+ * when it was displaced there. Home entries then sit in the group's first lines, where a hit's
+ * prefetch aims, and a repair looking for displaced entries finds them first from the top. */
+static inline unsigned ebb_pick_free(unsigned free_slots, size_t distance) {
+    return distance ? ebb_highest(free_slots) : ebb_lowest(free_slots);
 }
 
 static inline ebb_table_head *ebb_head(const ebb_table *t) {
@@ -198,17 +185,6 @@ static inline unsigned char *ebb_group(const ebb_table *t, size_t g) {
 
 static inline void *ebb_slot(const ebb_table *t, size_t entry_size, size_t g, unsigned i) {
     return t->slots + (g * EBB_GROUP_SLOTS + i) * entry_size;
-}
-
-/* Where a group's home entries start: its first slot that begins a cache line, whose line is
- * the one a lookup fetches while the control bytes are on their way. Groups are not line-aligned
- * (15 slots), so starting at slot 0 would put, for 16-byte entries, 1 to 4 slots (2.5 on average)
- * in that line; starting here puts 4. Entries over 64 bytes start at slot 0. */
-static inline unsigned ebb_first_slot(const void *group_slots, size_t entry_size) {
-    if (entry_size > 64) return 0;
-    size_t to_line = (size_t)(0u - (uintptr_t)group_slots) & 63u;
-    size_t s = (to_line + entry_size - 1) / entry_size;
-    return s < EBB_GROUP_SLOTS ? (unsigned)s : 0;
 }
 
 static inline size_t ebb_bucket(size_t distance) {
@@ -274,8 +250,7 @@ static inline void *ebb_table_place_at(ebb_table *t, size_t entry_size, size_t h
         unsigned char *ctrl = ctrl0 + g * EBB_CTRL_BYTES;
         unsigned free_slots = ebb_match(ctrl, 0);
         if (free_slots) {
-            const unsigned char *slots = t->slots + g * EBB_GROUP_SLOTS * entry_size;
-            unsigned i = ebb_pick_free(free_slots, distance, ebb_first_slot(slots, entry_size));
+            unsigned i = ebb_pick_free(free_slots, distance);
             ctrl[i] = tag;
             ebb_note_distance((ebb_table_head *)(void *)ctrl0 - 1, distance, 1);
             t->count++;
