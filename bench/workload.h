@@ -23,6 +23,11 @@
  *                          then the same timer around an empty operation: the noise floor
  *   churn N OPS            N live keys; OPS more inserts of fresh keys, each followed by the
  *                          delete of the oldest; throughput and RSS sampled along the way
+ *   drain N REPS           insert N, then delete them all, the deletes alone timed (ns/op), for
+ *                          profiling a whole drain: the deletes run in drain_deletes (not inlined,
+ *                          for callgrind --toggle-collect), and with BENCH_PERF_CTL set to a perf
+ *                          control fifo, `perf record -D -1 --control=fifo:F` sees only them.
+ *                          Not mirrored in Go
  *   keys N                 the first key sets, to check that Go computes the same
  *   pattern N REPS SECS    identity hash: random keys, millisecond timestamps, multiples of 1024;
  *                          a phase stops after SECS (a collapsed table is quadratic)
@@ -490,6 +495,42 @@ static int run_churn(uint64_t n, uint64_t ops) {
     return 0;
 }
 
+/* ---- drain: the deletes of a whole map, alone ---------------------------------------------- */
+
+static void perf_ctl(FILE *ctl, const char *cmd) {
+    if (!ctl) return;
+    fputs(cmd, ctl);
+    fflush(ctl);
+    usleep(20000); /* perf acts on the fifo asynchronously */
+}
+
+__attribute__((noinline)) static uint64_t drain_deletes(u64_map *m, uint64_t n) {
+    uint64_t found = 0;
+    for (uint64_t i = 0; i < n; i++) found += (uint64_t)u64_del(m, key_of(i));
+    return found;
+}
+
+static int run_drain(uint64_t n, int reps) {
+    const char *path = getenv("BENCH_PERF_CTL");
+    FILE *ctl = path && *path ? fopen(path, "w") : NULL;
+    if (path && *path && !ctl) die("drain: cannot open %s", path);
+    for (int r = 1; r <= reps; r++) {
+        u64_map *m = u64_new();
+        for (uint64_t i = 0; i < n; i++)
+            if (u64_put(m, key_of(i), i) != 1) die("drain: insert %" PRIu64 " was not new", i);
+        perf_ctl(ctl, "enable\n");
+        double t0 = now_sec();
+        uint64_t found = drain_deletes(m, n);
+        double ns = (now_sec() - t0) * 1e9 / (double)n;
+        perf_ctl(ctl, "disable\n");
+        if (found != n) die("drain: %" PRIu64 " of %" PRIu64 " deletes found their key", found, n);
+        printf("drain,%s,u64,%" PRIu64 ",%d,%.2f\n", TABLE_NAME, n, r, ns);
+        u64_free(m);
+    }
+    if (ctl) fclose(ctl);
+    return 0;
+}
+
 /* ---- pattern: identity hash on patterned keys ----------------------------------------------- */
 
 static void pattern_one(const char *name, uint64_t n, int reps, double budget, uint64_t (*key)(uint64_t)) {
@@ -555,11 +596,12 @@ int main(int argc, char **argv) {
     else if (!strcmp(w, "grow-ref")) rc = run_grow_ref(argc > 2 ? argv[2] : "", arg_count(argc, argv, 3));
     else if (!strcmp(w, "tail")) rc = run_tail(arg_count(argc, argv, 2));
     else if (!strcmp(w, "churn")) rc = run_churn(arg_count(argc, argv, 2), arg_count(argc, argv, 3));
+    else if (!strcmp(w, "drain")) rc = run_drain(arg_count(argc, argv, 2), (int)arg_count(argc, argv, 3));
     else if (!strcmp(w, "keys")) rc = run_keys(arg_count(argc, argv, 2));
     else if (!strcmp(w, "pattern")) rc = run_pattern(arg_count(argc, argv, 2), (int)arg_count(argc, argv, 3), (double)arg_count(argc, argv, 4));
     else {
         fprintf(stderr, "usage: %s ops u64|big|str N REPS | grow u64|big|str|strval N | tail N |\n"
-                        "       churn N OPS | pattern N REPS SECS | keys N\n", argv[0]);
+                        "       churn N OPS | drain N REPS | pattern N REPS SECS | keys N\n", argv[0]);
         return 2;
     }
     fflush(stdout);

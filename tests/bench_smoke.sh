@@ -45,6 +45,16 @@ for bad in 0 -5 "10 nan" "10 1 2"; do
         echo "bench_smoke: tail_faults accepted '$bad'" >&2; exit 1
     fi
 done
+# The drain profile runs on every C and C++ driver, and writes perf's commands where it is told.
+for t in $tables; do
+    [ $t = go ] && continue
+    dr=$(BENCH_PERF_CTL="$OUT/ctl" "$BUILD/bench/drv_$t" drain 20000 2) || {
+        echo "bench_smoke: $t drain failed" >&2; exit 1; }
+    [ "$(grep -c "^drain,$t,u64,20000,[12],[0-9.]*$" <<<"$dr")" -eq 2 ] || {
+        echo "bench_smoke: $t drain printed: $dr" >&2; exit 1; }
+    [ "$(tr '\n' ' ' <"$OUT/ctl")" = "enable disable enable disable " ] || {
+        echo "bench_smoke: $t drain wrote to the perf fifo: $(cat "$OUT/ctl")" >&2; exit 1; }
+done
 # Go computes the same keys as the C drivers.
 if [ -x "$BUILD/bench/drv_go" ] && ! cmp -s <("$BUILD/bench/drv_ebb" keys 2000) <("$BUILD/bench/drv_go" keys 2000); then
     echo "bench_smoke: the Go driver's keys differ from the C drivers'" >&2
