@@ -401,7 +401,7 @@ EBB_API_ EBB_V_ *EBB_M_(_get)(const EBB_T_ *m, EBB_K_ key) {
     ebb_table *t;
     size_t g;
     unsigned i;
-    EBB_ENTRY_ *e = EBB_M_(__locate)(m, h, key, &t, &g, &i, false);
+    EBB_ENTRY_ *e = EBB_M_(__locate)(m, h, key, &t, &g, &i, true);
     return e ? &e->val : NULL;
 }
 
