@@ -80,7 +80,7 @@ const uint32_t ebb_tag_words[256] = {TAG_WORD64(0), TAG_WORD64(64), TAG_WORD64(1
 static const unsigned char empty_group[EBB_CTRL_BYTES];
 
 static ebb_table empty_table(void) {
-    return (ebb_table){(unsigned char *)empty_group, NULL, 1, 0, 0, 0, 0};
+    return (ebb_table){(unsigned char *)empty_group, NULL, 1, 0, 0, 0, 0, NULL};
 }
 
 static bool is_allocated(const ebb_table *t) {
@@ -147,18 +147,21 @@ static void *map_pages(void *at, size_t bytes) {
     return p;
 }
 
-/* Allocate a table of ngroups empty groups. On failure *t is untouched. */
+/* Allocate a table of ngroups empty groups: head, control bytes, slots, overflow counts (see
+ * ebb/table.h). On failure *t is untouched. */
 static int table_alloc(ebb_core *c, const ebb_type *ty, size_t ngroups, ebb_table *t) {
     size_t head = sizeof(ebb_table_head);
-    size_t per_group = EBB_CTRL_BYTES + EBB_GROUP_SLOTS * ty->entry_size;
+    size_t per_group = EBB_CTRL_BYTES + EBB_GROUP_SLOTS * ty->entry_size + 1;
     if (ngroups == 0 || ngroups > (SIZE_MAX / 2 - head) / per_group) return EBB_ENOMEM;
     size_t bytes = head + ngroups * per_group;
+    size_t counts_at = bytes - ngroups;
     ebb_table_head *h;
     size_t mapped = 0;
     if (c->alloc) {
         h = c->alloc->alloc(c->alloc->ctx, bytes);
         if (!h) return EBB_ENOMEM;
         memset(h, 0, head + ngroups * EBB_CTRL_BYTES);
+        memset((unsigned char *)h + counts_at, 0, ngroups);
     } else if (bytes >= MMAP_MIN) {
         h = map_pages(NULL, bytes);
         if (!h) return EBB_ENOMEM;
@@ -171,7 +174,8 @@ static int table_alloc(ebb_core *c, const ebb_type *ty, size_t ngroups, ebb_tabl
     h->mapped = mapped;
     h->populated = mapped ? page_size() : bytes; /* the head's page is already resident */
     unsigned char *ctrl = (unsigned char *)(h + 1);
-    *t = (ebb_table){ctrl, ctrl + ngroups * EBB_CTRL_BYTES, ngroups, 0, limit_for(ngroups), 0, 0};
+    *t = (ebb_table){ctrl, ctrl + ngroups * EBB_CTRL_BYTES, ngroups, 0, limit_for(ngroups), 0,
+                     0,    (unsigned char *)h + counts_at};
     return EBB_OK;
 }
 
@@ -256,7 +260,7 @@ static bool recycle(ebb_core *c, const ebb_type *ty, unsigned char *src, size_t 
     unsigned char *past_front = cur->slots + front * EBB_GROUP_SLOTS * ty->entry_size;
     if (dst < slot_pages(cur)) return false; /* control bytes must be zeroes */
     if (dst < past_front) dst = align_up(past_front, page);
-    if (dst + len > align_up(base + h->bytes, page)) return false;
+    if (dst + len > align_down(cur->counts, page)) return false; /* counts must stay */
     if (slots_hold_entries(cur, ty->entry_size, dst, len)) return false;
     if (mremap(src, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, dst) == MAP_FAILED) {
         /* The kernel may have unmapped dst before failing (for one, when src spans two mappings,
@@ -297,8 +301,9 @@ static bool release_migrated(ebb_core *c, const ebb_type *ty) {
         next_release(*done, t->slots + t->skip * EBB_GROUP_SLOTS * ty->entry_size, page, chunk);
     bool slots = len != 0;
     if (!slots) {
-        /* Group skip-1 stays: its overflow count tells migration whether group skip's
-         * entries all sit at home (ebb_group_at_home), and a released page reads as zero. */
+        /* Group skip-1 stays: its overflow mask (zero when its count is) tells migration
+         * whether group skip's entries all sit at home (ebb_group_at_home), and a released page
+         * reads as zero. */
         unsigned char *ctrl_end = t->ctrl + (t->skip ? t->skip - 1 : 0) * EBB_CTRL_BYTES;
         if (ctrl_end > t->slots - page) ctrl_end = align_down(t->slots, page);
         done = &h->ctrl_done;
@@ -528,10 +533,8 @@ static size_t pull_back(ebb_core *c, const ebb_type *ty, size_t g, unsigned hole
             memcpy(ebb_slot(t, ty->entry_size, g, hole), e, ty->entry_size);
             ebb_group(t, g)[hole] = from[i];
             from[i] = 0;
-            for (size_t p = g; p != r; p = p + 1 == t->ngroups ? 0 : p + 1) {
-                unsigned char *ov = ebb_group(t, p) + EBB_OVERFLOW;
-                if (*ov != EBB_SATURATED) (*ov)--;
-            }
+            for (size_t p = g; p != r; p = p + 1 == t->ngroups ? 0 : p + 1)
+                ebb_uncount(t->ctrl, t->counts, p);
             return r;
         }
         if (ebb_group(t, r)[EBB_OVERFLOW] == 0) return SIZE_MAX; /* nothing passes r */
@@ -543,7 +546,7 @@ void ebb_core_repair(ebb_core *c, const ebb_type *ty, size_t g) {
     for (int step = 0; step < REPAIR_GROUPS; step++) {
         unsigned char *ctrl = ebb_group(&c->cur, g);
         unsigned holes = ebb_match(ctrl, 0);
-        if (!holes || ctrl[EBB_OVERFLOW] == 0 || ctrl[EBB_OVERFLOW] == EBB_SATURATED) return;
+        if (!holes || c->cur.counts[g] == 0 || c->cur.counts[g] == EBB_SATURATED) return;
         g = pull_back(c, ty, g, holes);
         if (g == SIZE_MAX) return;
     }
@@ -590,8 +593,9 @@ static int check_table(const ebb_table *t, const ebb_type *ty, uint64_t seed) {
     if (!is_allocated(t)) return t->count == 0 ? 0 : -2;
     if (is_retired(t)) return 0; /* partly unmapped: nothing to read */
     size_t *expect = calloc(t->ngroups, sizeof *expect);
+    unsigned char *classes = calloc(t->ngroups, 1); /* overflow classes each mask must hold */
     size_t hist[EBB_PROBE_BUCKETS] = {0}, count = 0;
-    int rc = expect ? 0 : -7;
+    int rc = expect && classes ? 0 : -7;
     for (size_t g = 0; g < t->ngroups && rc == 0; g++) {
         const unsigned char *ctrl = ebb_group(t, g);
         unsigned full = ebb_match_full(ctrl);
@@ -603,22 +607,26 @@ static int check_table(const ebb_table *t, const ebb_type *ty, uint64_t seed) {
             if (ctrl[i] != ebb_tag(h)) rc = -1;
             hist[ebb_bucket(g >= home ? g - home : g + t->ngroups - home)]++;
             count++;
-            for (size_t p = ebb_probe_start(t, h); p != g; p = ebb_probe_next(t, p))
+            for (size_t p = ebb_probe_start(t, h); p != g; p = ebb_probe_next(t, p)) {
                 expect[p]++;
+                classes[p] |= (unsigned char)ebb_overflow_bit(h);
+            }
         }
     }
     for (size_t g = t->skip; g < t->ngroups && rc == 0; g++) {
-        unsigned char ov = ebb_group(t, g)[EBB_OVERFLOW];
-        if (ov != EBB_SATURATED && ov != expect[g]) rc = -3;
+        unsigned char n = t->counts[g], mask = ebb_group(t, g)[EBB_OVERFLOW];
+        if (n != EBB_SATURATED && n != expect[g]) rc = -3;
+        if ((mask & classes[g]) != classes[g] || (mask == 0) != (n == 0)) rc = -11;
     }
     if (rc == 0 && count != t->count) rc = -2;
     hist[0] = 0; /* at home: not kept (ebb_note_distance) */
     if (rc == 0 && memcmp(hist, ebb_head(t)->probe_hist, sizeof hist) != 0) rc = -4;
     free(expect);
+    free(classes);
     return rc;
 }
 
-/* A retiring table's released control pages must stop short of the overflow count of group
+/* A retiring table's released control pages must stop short of the overflow mask of group
  * skip-1, which migration reads to know whether group skip is all at home. */
 static bool keeps_front_count(const ebb_table *t) {
     const ebb_table_head *h = ebb_head(t);

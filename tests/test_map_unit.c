@@ -1109,7 +1109,7 @@ static void test_displaced_entries_sit_on_top(void) {
         CHECK_EQ_U(placed_put(&m, key_homed_at(1, n, j), j), EBB_INSERTED);
     CHECK_EQ_U(taken_slots(&m, 1), 0x7fffu);
     CHECK_EQ_U(taken_slots(&m, 2), 0x601fu); /* slots 0-4 at home, 13-14 displaced */
-    CHECK_EQ_U(ebb_group(&m.core.cur, 1)[EBB_OVERFLOW], 2);
+    CHECK_EQ_U(m.core.cur.counts[1], 2);
     CHECK_EQ_U(placed_check(&m), 0);
 
     placed_calls = 0;
@@ -1117,7 +1117,7 @@ static void test_displaced_entries_sit_on_top(void) {
     CHECK_EQ_U(placed_calls, 2); /* the delete's own hash, and one entry read by the repair */
     CHECK_EQ_U(taken_slots(&m, 1), 0x7fffu); /* the hole is filled from group 2's top... */
     CHECK_EQ_U(taken_slots(&m, 2), 0x201fu); /* ...and group 2's own entries did not move */
-    CHECK_EQ_U(ebb_group(&m.core.cur, 1)[EBB_OVERFLOW], 1);
+    CHECK_EQ_U(m.core.cur.counts[1], 1);
     CHECK_EQ_U(placed_check(&m), 0);
     for (uint64_t j = 1; j <= 17; j++) {
         const uint64_t *v = placed_get(&m, key_homed_at(1, n, j));
@@ -1128,6 +1128,51 @@ static void test_displaced_entries_sit_on_top(void) {
     CHECK_EQ_U(st.probe_hist[0], 20);
     CHECK_EQ_U(st.probe_hist[1], 1);
     CHECK_EQ_U(st.shrinks + st.grows, 0);
+    placed_destroy(&m);
+}
+
+/* A key homed at group g whose overflow class is `bit`, past the first `from` candidates. */
+static uint64_t key_of_class(size_t g, size_t n, unsigned bit, uint64_t from) {
+    uint64_t j = from;
+    while (ebb_overflow_bit(key_homed_at(g, n, j)) != bit)
+        j++;
+    return key_homed_at(g, n, j);
+}
+
+/* Group g's overflow mask holds the class (ebb_overflow_bit) of every entry displaced past it,
+ * and its overflow count how many there are; a bit stays until the count is back to zero. */
+static void test_overflow_mask(void) {
+    placed m;
+    placed_init(&m);
+    CHECK_EQ_U(placed_reserve(&m, 1000), EBB_OK);
+    size_t n = m.core.cur.ngroups;
+    for (uint64_t j = 1; j <= 15; j++) /* group 1: full of its own */
+        CHECK_EQ_U(placed_put(&m, key_homed_at(1, n, j), j), EBB_INSERTED);
+    CHECK_EQ_U(ebb_group(&m.core.cur, 1)[EBB_OVERFLOW], 0);
+    uint64_t a = key_of_class(1, n, 1u << 3, 16), b = key_of_class(1, n, 1u << 5, 16);
+    CHECK_EQ_U(placed_put(&m, a, 100), EBB_INSERTED); /* displaced into group 2 */
+    CHECK_EQ_U(ebb_group(&m.core.cur, 1)[EBB_OVERFLOW], 1u << 3);
+    CHECK_EQ_U(placed_put(&m, b, 200), EBB_INSERTED);
+    CHECK_EQ_U(ebb_group(&m.core.cur, 1)[EBB_OVERFLOW], 1u << 3 | 1u << 5);
+    CHECK_EQ_U(m.core.cur.counts[1], 2);
+    CHECK_EQ_U(ebb_group(&m.core.cur, 2)[EBB_OVERFLOW], 0);
+    CHECK(placed_get(&m, key_of_class(1, n, 1u << 6, 16)) == NULL); /* a class not in the mask */
+    CHECK(placed_get(&m, key_of_class(1, n, 1u << 5, b - key_homed_at(1, n, 0) + 1)) == NULL);
+    CHECK_EQ_U(placed_check(&m), 0);
+
+    CHECK(placed_delete(&m, a));
+    CHECK_EQ_U(m.core.cur.counts[1], 1);
+    CHECK_EQ_U(ebb_group(&m.core.cur, 1)[EBB_OVERFLOW], 1u << 3 | 1u << 5); /* a's bit stays */
+    CHECK_EQ_U(placed_check(&m), 0);
+    CHECK(placed_delete(&m, b));
+    CHECK_EQ_U(m.core.cur.counts[1], 0);
+    CHECK_EQ_U(ebb_group(&m.core.cur, 1)[EBB_OVERFLOW], 0); /* cleared with the count */
+    CHECK_EQ_U(placed_check(&m), 0);
+    CHECK(placed_get(&m, a) == NULL && placed_get(&m, b) == NULL);
+    for (uint64_t j = 1; j <= 15; j++) {
+        const uint64_t *v = placed_get(&m, key_homed_at(1, n, j));
+        CHECK_EQ_U(v ? *v : 0, j);
+    }
     placed_destroy(&m);
 }
 
@@ -1156,5 +1201,6 @@ int main(void) {
     RUN(test_kept_hash_strings);
     RUN(test_adversarial_constant_hash);
     RUN(test_displaced_entries_sit_on_top);
+    RUN(test_overflow_mask);
     return check_summary();
 }

@@ -52,10 +52,10 @@ typedef struct shape {
 } shape;
 
 /* Groups a lookup of an absent key with hash h visits: from its first group on, as long as
- * the overflow count says entries lie beyond (ebb/table.h). */
+ * the overflow mask says entries of its class may lie beyond (ebb/table.h). */
 static size_t miss_groups(const ebb_table *t, uint64_t h) {
     size_t g = ebb_probe_start(t, h), visited = 1;
-    while (ebb_group(t, g)[EBB_OVERFLOW] != 0 && visited < t->ngroups) {
+    while ((ebb_group(t, g)[EBB_OVERFLOW] & ebb_overflow_bit(h)) && visited < t->ngroups) {
         g = ebb_probe_next(t, g);
         visited++;
     }
@@ -304,8 +304,8 @@ static void test_churn_hits_and_bytes(void) {
     }
 }
 
-/* Nor in what a miss costs: the overflow counts of a churned table describe paths no longer
- * than a fresh table's. */
+/* Nor in what a miss costs: the overflow masks of a churned table send misses no further than a
+ * fresh table's. */
 static void test_churn_misses(void) {
     for (int i = 0; i < 2; i++) {
         const struct churn_result *r = &churn_results[i];

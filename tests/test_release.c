@@ -1,11 +1,11 @@
 /* Page release behind migration (src/table.c, release_migrated): the control pages a resize
- * hands back must stop short of the overflow count of group skip-1, the last group migrated.
- * Migration reads that count to decide whether group skip's entries all sit at home, and a
+ * hands back must stop short of the overflow mask of group skip-1, the last group migrated.
+ * Migration reads that mask to decide whether group skip's entries all sit at home, and a
  * released page reads as zero, which says "at home" for entries that are not: a shrink to half
  * the groups then puts an entry displaced into group skip in group skip/2 instead of its own
  * home's half, and the overflow counts no longer describe the table.
  *
- * The count's byte can only be released when a release ends exactly at the migration front,
+ * The mask's byte can only be released when a release ends exactly at the migration front,
  * which random keys reach by chance (one front position in 256, when control pages are due).
  * So this test builds the case: an identity hash puts every entry in the group it chooses, in a
  * table of 32768 groups kept by reserve(), and shrink_to_fit() then halves it. The layout below
@@ -52,7 +52,7 @@ int madvise(void *addr, size_t len, int advice) {
     if (old && old->ctrl && advice == MADV_DONTNEED && p >= old->ctrl && p < old->slots) {
         ctrl_releases++;
         if (old->skip > 0 && p + len > old->ctrl + old->skip * EBB_CTRL_BYTES - 1)
-            front_released++; /* the last migrated group's overflow count goes with it */
+            front_released++; /* the last migrated group's overflow mask goes with it */
     }
     return (int)syscall(SYS_madvise, addr, len, advice);
 }
@@ -94,7 +94,8 @@ static void test_front_count_survives_release(void) {
         for (uint32_t j = 0; j < entries_at(g, t, six_from); j++)
             CHECK_EQ_U(relmap_put(&m, key_in(g, j), (uint64_t)g * 16 + j), EBB_INSERTED);
     CHECK_EQ_U(relmap_count(&m), ENTRIES);
-    CHECK(m.core.cur.ctrl[t * EBB_CTRL_BYTES - 1] == 1); /* T-1 has overflowed, once */
+    CHECK_EQ_U(m.core.cur.counts[t - 1], 1);             /* T-1 has overflowed, once */
+    CHECK(m.core.cur.ctrl[t * EBB_CTRL_BYTES - 1] != 0); /* and its mask says so */
     CHECK_EQ_U(relmap_check(&m), 0);
 
     watched = &m;

@@ -276,8 +276,9 @@ static void EBB_M_(__migrate_group)(ebb_core *c, size_t g) {
         EBB_ENTRY_ *src = EBB_M_(__slot)(&c->old, g, i), *dst;
         ebb_fetch_ahead(src, sizeof(EBB_ENTRY_));
         size_t home = g / 2;
+        uint64_t h = 0;
         if (!halving) {
-            uint64_t h = EBB_M_(__entry_hash)(src, c->seed);
+            h = EBB_M_(__entry_hash)(src, c->seed);
             if (!at_home) ebb_table_unaccount(&c->old, g, h);
             home = ebb_home(h, c->cur.ngroups);
         }
@@ -294,7 +295,9 @@ static void EBB_M_(__migrate_group)(ebb_core *c, size_t g) {
             direct++;
         } else {
             /* Home is full: probe on; the slot found may be in a cached group. */
-            dst = (EBB_ENTRY_ *)ebb_table_place_at(&c->cur, sizeof(EBB_ENTRY_), home, ctrl[i]);
+            if (halving) h = EBB_M_(__entry_hash)(src, c->seed);
+            dst = (EBB_ENTRY_ *)ebb_table_place_at(&c->cur, sizeof(EBB_ENTRY_), home, ctrl[i],
+                                                   ebb_overflow_bit(h));
             cached[0] = cached[1] = SIZE_MAX;
         }
         *dst = *src;
@@ -322,6 +325,7 @@ static inline EBB_ENTRY_ *EBB_M_(__find)(const ebb_table *t, size_t skip, uint64
     const unsigned char *ctrl0 = t->ctrl, *slots0 = t->slots;
     size_t ngroups = t->ngroups;
     ebb_pattern tag = ebb_pattern_of_hash(h);
+    unsigned bit = ebb_overflow_bit(h);
     size_t g = ebb_home(h, ngroups);
     if (g < skip) g = skip;
     const unsigned char *slots = slots0 + g * group_bytes;
@@ -338,7 +342,7 @@ static inline EBB_ENTRY_ *EBB_M_(__find)(const ebb_table *t, size_t skip, uint64
                 return e;
             }
         }
-        if (ctrl[EBB_OVERFLOW] == 0 || visited == ngroups) return NULL;
+        if (!(ctrl[EBB_OVERFLOW] & bit) || visited == ngroups) return NULL;
         g = g + 1 == ngroups ? skip : g + 1;
         slots = slots0 + g * group_bytes;
     }
@@ -351,6 +355,7 @@ static inline EBB_ENTRY_ *EBB_M_(__find)(const ebb_table *t, size_t skip, uint64
 static inline EBB_ENTRY_ *EBB_M_(__find_or_room)(const ebb_table *t, uint64_t h, EBB_K_ key,
                                                  size_t *home, unsigned *room) {
     ebb_pattern tag = ebb_pattern_of_hash(h);
+    unsigned bit = ebb_overflow_bit(h);
     size_t g = ebb_home(h, t->ngroups);
     const unsigned char *ctrl = ebb_group(t, g);
     ebb_prefetch(t->slots + g * EBB_GROUP_SLOTS * sizeof(EBB_ENTRY_),
@@ -362,7 +367,7 @@ static inline EBB_ENTRY_ *EBB_M_(__find_or_room)(const ebb_table *t, uint64_t h,
             EBB_ENTRY_ *e = EBB_M_(__slot)(t, g, ebb_lowest(m));
             if (EBB_M_(__holds)(e, h, key)) return e;
         }
-        if (ctrl[EBB_OVERFLOW] == 0) break;
+        if (!(ctrl[EBB_OVERFLOW] & bit)) break;
         g = g + 1 == t->ngroups ? 0 : g + 1;
         ctrl = ebb_group(t, g);
     }
@@ -630,8 +635,9 @@ EBB_API_ void EBB_M_(_stats)(const EBB_T_ *m, ebb_stats *st) {
     ebb_core_stats(&m->core, &EBB_M_(__type), st);
 }
 
-/* Structural check (ebb_core_check's codes, -1 to -8) plus, for every entry: its kept hash is
- * its key's (else -9), and a lookup of its key finds it, at its own slot (else -10). */
+/* Structural check (ebb_core_check's codes: -1 to -8, and -11 for an overflow mask) plus, for
+ * every entry: its kept hash is its key's (else -9), and a lookup of its key finds it, at its own
+ * slot (else -10). */
 EBB_API_ int EBB_M_(_check)(const EBB_T_ *m) {
     int rc = ebb_core_check(&m->core, &EBB_M_(__type));
     if (rc != 0) return rc;
