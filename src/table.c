@@ -515,12 +515,17 @@ static bool path_crosses(size_t home, size_t g, size_t r, size_t ngroups) {
 static size_t pull_back(ebb_core *c, const ebb_type *ty, size_t g, unsigned holes) {
     ebb_table *t = &c->cur;
     size_t r = g;
-    for (int reach = 0; reach < REPAIR_REACH; reach++) {
+    /* The classes an entry must have to pass every group from g to r-1: read from the tags, they
+     * rule out most entries of r without reading them (each read may be a cache miss). */
+    unsigned want = ebb_group(t, g)[EBB_OVERFLOW];
+    for (int reach = 0; reach < REPAIR_REACH && want; reach++) {
+        if (reach) want &= ebb_group(t, r)[EBB_OVERFLOW];
         r = r + 1 == t->ngroups ? 0 : r + 1;
         unsigned char *from = ebb_group(t, r);
         for (unsigned full = ebb_match_full(from); full;) {
             unsigned i = ebb_highest(full);
             full &= ~(1u << i);
+            if (!(want & ebb_class_of_tag(from[i]))) continue;
             void *e = ebb_slot(t, ty->entry_size, r, i);
             size_t home = ebb_home(ty->hash(e, c->seed), t->ngroups);
             if (!path_crosses(home, g, r, t->ngroups)) continue;

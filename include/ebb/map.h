@@ -276,9 +276,8 @@ static void EBB_M_(__migrate_group)(ebb_core *c, size_t g) {
         EBB_ENTRY_ *src = EBB_M_(__slot)(&c->old, g, i), *dst;
         ebb_fetch_ahead(src, sizeof(EBB_ENTRY_));
         size_t home = g / 2;
-        uint64_t h = 0;
         if (!halving) {
-            h = EBB_M_(__entry_hash)(src, c->seed);
+            uint64_t h = EBB_M_(__entry_hash)(src, c->seed);
             if (!at_home) ebb_table_unaccount(&c->old, g, h);
             home = ebb_home(h, c->cur.ngroups);
         }
@@ -295,9 +294,8 @@ static void EBB_M_(__migrate_group)(ebb_core *c, size_t g) {
             direct++;
         } else {
             /* Home is full: probe on; the slot found may be in a cached group. */
-            if (halving) h = EBB_M_(__entry_hash)(src, c->seed);
             dst = (EBB_ENTRY_ *)ebb_table_place_at(&c->cur, sizeof(EBB_ENTRY_), home, ctrl[i],
-                                                   ebb_overflow_bit(h));
+                                                   ebb_class_of_tag(ctrl[i]));
             cached[0] = cached[1] = SIZE_MAX;
         }
         *dst = *src;

@@ -5,9 +5,9 @@
  * array (16 bytes per group), then the slots (15 entries per group), then the overflow counts
  * (one byte per group). Control bytes of group g:
  *   bytes 0..14  tag of slot i: 0 = empty, else 1..255 taken from the hash's low byte
- *   byte  15     overflow mask: bit b set when an entry whose hash has overflow class b (three
- *                bits of its second byte, ebb_overflow_bit) may live beyond this group on a
- *                probe path that started at or before it
+ *   byte  15     overflow mask: bit b set when an entry of overflow class b (the low three
+ *                bits of its tag, ebb_class_of_tag) may live beyond this group on a probe path
+ *                that started at or before it
  * and counts[g], the overflow count: how many entries live beyond group g on such a path
  * (saturates at 255 and then stays). The mask is zero exactly when the count is: a count that
  * returns to zero clears it. Bits of entries that have left stay set until then, which costs a
@@ -111,15 +111,20 @@ static inline size_t ebb_home(uint64_t h, size_t ngroups) {
     return (size_t)(((ebb_u128)h * ngroups) >> 64);
 }
 
-/* The overflow class of hash h, as a bit of the overflow mask: three bits of the hash's second
- * byte, independent of its tag (the low byte) and of its home (the high bits). */
-static inline unsigned ebb_overflow_bit(uint64_t h) {
-    return 1u << ((h >> 8) & 7u);
-}
-
 static inline unsigned char ebb_tag(uint64_t h) {
     unsigned char t = (unsigned char)h;
     return (unsigned char)(t + (t == 0));
+}
+
+/* The overflow class of an entry, as a bit of the overflow mask: the low three bits of its tag,
+ * independent of its home (the hash's high bits). Taken from the tag so that a repair can tell,
+ * from the control bytes alone, which entries cannot be the ones it looks for. */
+static inline unsigned ebb_class_of_tag(unsigned char tag) {
+    return 1u << (tag & 7u);
+}
+
+static inline unsigned ebb_overflow_bit(uint64_t h) {
+    return ebb_class_of_tag(ebb_tag(h));
 }
 
 /* ebb_tag(h) repeated in the four bytes of a word, for every value of h's low byte (src/table.c).
