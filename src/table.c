@@ -27,7 +27,8 @@
  * write copies it). Slots fault in once, when first written. As migration
  * passes over the retiring table, the pages behind it go back to the system with
  * madvise(MADV_DONTNEED), in chunks of 1/16 of the table between 64 and 256 KiB, so resident
- * memory tracks the entries during a resize, not after it. Slot pages that the current table
+ * memory tracks the entries during a resize, not after it (the overflow counts after the slots,
+ * one byte a group, stay until the table is freed). Slot pages that the current table
  * will need soon are not released but moved into it (mremap, "recycling"): a shrink then faults
  * in almost nothing, because the retiring table frees slot bytes twice as fast as the new one
  * fills them.
