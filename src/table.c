@@ -81,7 +81,7 @@ const uint32_t ebb_tag_words[256] = {TAG_WORD64(0), TAG_WORD64(64), TAG_WORD64(1
 static const unsigned char empty_group[EBB_CTRL_BYTES];
 
 static ebb_table empty_table(void) {
-    return (ebb_table){(unsigned char *)empty_group, NULL, 1, 0, 0, 0, 0, NULL};
+    return (ebb_table){.ctrl = (unsigned char *)empty_group, .ngroups = 1};
 }
 
 static bool is_allocated(const ebb_table *t) {
@@ -175,8 +175,11 @@ static int table_alloc(ebb_core *c, const ebb_type *ty, size_t ngroups, ebb_tabl
     h->mapped = mapped;
     h->populated = mapped ? page_size() : bytes; /* the head's page is already resident */
     unsigned char *ctrl = (unsigned char *)(h + 1);
-    *t = (ebb_table){ctrl, ctrl + ngroups * EBB_CTRL_BYTES, ngroups, 0, limit_for(ngroups), 0,
-                     0,    (unsigned char *)h + counts_at};
+    *t = (ebb_table){.ctrl = ctrl,
+                     .slots = ctrl + ngroups * EBB_CTRL_BYTES,
+                     .ngroups = ngroups,
+                     .limit = limit_for(ngroups),
+                     .counts = (unsigned char *)h + counts_at};
     return EBB_OK;
 }
 
@@ -520,7 +523,6 @@ static size_t pull_back(ebb_core *c, const ebb_type *ty, size_t g, unsigned hole
      * rule out most entries of r without reading them (each read may be a cache miss). */
     unsigned want = ebb_group(t, g)[EBB_OVERFLOW];
     for (int reach = 0; reach < REPAIR_REACH && want; reach++) {
-        if (reach) want &= ebb_group(t, r)[EBB_OVERFLOW];
         r = r + 1 == t->ngroups ? 0 : r + 1;
         unsigned char *from = ebb_group(t, r);
         for (unsigned full = ebb_match_full(from); full;) {
@@ -543,7 +545,7 @@ static size_t pull_back(ebb_core *c, const ebb_type *ty, size_t g, unsigned hole
                 ebb_uncount(t->ctrl, t->counts, p);
             return r;
         }
-        if (ebb_group(t, r)[EBB_OVERFLOW] == 0) return SIZE_MAX; /* nothing passes r */
+        want &= ebb_group(t, r)[EBB_OVERFLOW]; /* zero: nothing passes r */
     }
     return SIZE_MAX;
 }
@@ -634,7 +636,7 @@ static int check_table(const ebb_table *t, const ebb_type *ty, uint64_t seed) {
 
 /* A retiring table's released control pages must stop short of the overflow mask of group
  * skip-1, which migration reads to know whether group skip is all at home. */
-static bool keeps_front_count(const ebb_table *t) {
+static bool keeps_front_mask(const ebb_table *t) {
     const ebb_table_head *h = ebb_head(t);
     if (is_retired(t) || !h->mapped || !h->ctrl_done || h->ctrl_done == ctrl_pages(t)) return true;
     return h->ctrl_done <= t->ctrl + t->skip * EBB_CTRL_BYTES - 1;
@@ -642,7 +644,7 @@ static bool keeps_front_count(const ebb_table *t) {
 
 int ebb_core_check(const ebb_core *c, const ebb_type *ty) {
     if (c->old.ctrl == NULL && c->old.count != 0) return -2;
-    if (c->old.ctrl && !keeps_front_count(&c->old)) return -8;
+    if (c->old.ctrl && !keeps_front_mask(&c->old)) return -8;
     if (is_allocated(&c->cur) && ebb_core_count(c) > c->cur.limit) return -6;
     if (c->cur.skip != 0) return -5;
     int rc = check_table(&c->cur, ty, c->seed);

@@ -70,7 +70,7 @@ static uint32_t entries_at(uint32_t g, uint32_t t, uint32_t six_from) {
     return g >= six_from ? PER - 1 : PER;
 }
 
-static void test_front_count_survives_release(void) {
+static void test_front_mask_survives_release(void) {
     long page = sysconf(_SC_PAGESIZE);
     if (page != 4096 || sizeof(ebb_table_head) != 192) {
         printf("  layout worked out for 4 KiB pages and a 192-byte head (here %ld, %zu): "
@@ -103,7 +103,7 @@ static void test_front_count_survives_release(void) {
     watched = NULL;
     CHECK_EQ_U(rc, EBB_OK);
     CHECK_EQ_U(m.core.cur.ngroups, GROUPS / 2);
-    printf("  %lu releases of control bytes during the halving, %lu with the front's count\n",
+    printf("  %lu releases of control bytes during the halving, %lu with the front's mask\n",
            ctrl_releases, front_released);
     CHECK(ctrl_releases > 0);
     CHECK_EQ_U(front_released, 0);
@@ -117,6 +117,6 @@ static void test_front_count_survives_release(void) {
 }
 
 int main(void) {
-    RUN(test_front_count_survives_release);
+    RUN(test_front_mask_survives_release);
     return check_summary();
 }
