@@ -23,7 +23,7 @@
  * class; a delete clears the tag and decrements the counts on the path. Nothing marks a deleted
  * slot, so churn leaves no tombstones and probe paths are exactly as long as the live entries
  * make them. The mask is what lookups read, and it lets a miss stop where the count alone would
- * send it on: at 86% load, 38% of groups have entries beyond them, and a miss through such a
+ * send it on: near full load many groups have entries beyond them, and a miss through such a
  * group then only goes on if one of those shares its class (boost's flat map does the same with
  * its overflow byte, which it cannot clear: it rehashes the table instead). The counts, which
  * no lookup reads, keep the mask exact enough to clear.
@@ -295,11 +295,11 @@ static inline void *ebb_table_place(ebb_table *t, size_t entry_size, uint64_t h)
 
 /* Whether every entry of group g of the retiring table sits in its home group. Entries displaced
  * into g were counted by the overflow count of the group before it, which migration never
- * decrements, so a zero there (read from its mask, on the control line migration reads anyway)
- * is proof (a stale nonzero count only sends g the slow way). Such a
- * group's entries leave without walking their probe paths; and when the current table has
- * exactly half the groups, each goes to group g/2 without being hashed again (fastrange:
- * floor(floor(h*n/2^64)/2) == floor(h*(n/2)/2^64)). */
+ * decrements, so a zero there is proof (a stale nonzero count only sends g the slow way). It is
+ * read from the mask, which is zero exactly when the count is, on the control line migration
+ * reads anyway. Such a group's entries leave without walking their probe paths; and when the
+ * current table has exactly half the groups, each goes to group g/2 without being hashed again
+ * (fastrange: floor(floor(h*n/2^64)/2) == floor(h*(n/2)/2^64)). */
 static inline bool ebb_group_at_home(const ebb_table *old, size_t g) {
     size_t prev = g == 0 ? old->ngroups - 1 : g - 1;
     return old->ctrl[prev * EBB_CTRL_BYTES + EBB_OVERFLOW] == 0;
