@@ -27,8 +27,8 @@
  * write copies it). Slots fault in once, when first written. As migration
  * passes over the retiring table, the pages behind it go back to the system with
  * madvise(MADV_DONTNEED), in chunks of 1/16 of the table between 64 and 256 KiB, so resident
- * memory tracks the entries during a resize, not after it (the overflow counts after the slots,
- * one byte a group, stay until the table is freed). Slot pages that the current table
+ * memory tracks the entries during a resize, not after it (the overflow counts and away bits
+ * after the slots, three bytes a group, stay until the table is freed). Slot pages that the current table
  * will need soon are not released but moved into it (mremap, "recycling"): a shrink then faults
  * in almost nothing, because the retiring table frees slot bytes twice as fast as the new one
  * fills them.
@@ -148,21 +148,22 @@ static void *map_pages(void *at, size_t bytes) {
     return p;
 }
 
-/* Allocate a table of ngroups empty groups: head, control bytes, slots, overflow counts (see
- * ebb/table.h). On failure *t is untouched. */
+/* Allocate a table of ngroups empty groups: head, control bytes, slots, overflow counts, away
+ * bits (see ebb/table.h). On failure *t is untouched. */
 static int table_alloc(ebb_core *c, const ebb_type *ty, size_t ngroups, ebb_table *t) {
     size_t head = sizeof(ebb_table_head);
-    size_t per_group = EBB_CTRL_BYTES + EBB_GROUP_SLOTS * ty->entry_size + 1;
+    size_t per_group = EBB_CTRL_BYTES + EBB_GROUP_SLOTS * ty->entry_size + 1 + sizeof(uint16_t);
     if (ngroups == 0 || ngroups > (SIZE_MAX / 2 - head) / per_group) return EBB_ENOMEM;
-    size_t bytes = head + ngroups * per_group;
-    size_t counts_at = bytes - ngroups;
+    size_t counts_at = head + ngroups * (EBB_CTRL_BYTES + EBB_GROUP_SLOTS * ty->entry_size);
+    size_t tail = ngroups + (ngroups & 1) + ngroups * sizeof(uint16_t); /* counts, away bits */
+    size_t bytes = counts_at + tail;
     ebb_table_head *h;
     size_t mapped = 0;
     if (c->alloc) {
         h = c->alloc->alloc(c->alloc->ctx, bytes);
         if (!h) return EBB_ENOMEM;
         memset(h, 0, head + ngroups * EBB_CTRL_BYTES);
-        memset((unsigned char *)h + counts_at, 0, ngroups);
+        memset((unsigned char *)h + counts_at, 0, tail);
     } else if (bytes >= MMAP_MIN) {
         h = map_pages(NULL, bytes);
         if (!h) return EBB_ENOMEM;
@@ -513,21 +514,21 @@ static bool path_crosses(size_t home, size_t g, size_t r, size_t ngroups) {
 
 /* Move one entry living up to REPAIR_REACH groups past g, whose path crosses g, into one of the
  * free slots `holes` of g; it no longer passes groups g..r-1. Returns r, where the hole now is,
- * or SIZE_MAX when there is no such entry. Displaced entries take the highest free slot of a
- * group (ebb_pick_free), so a group is searched from the top: the first entry read is usually
- * one that can move, and each read may be a cache miss. */
+ * or SIZE_MAX when there is no such entry. Only entries away from home can cross g: the away
+ * bits name them, and their tags' classes rule out more, so few entries are read and hashed
+ * (each read may be a cache miss). In group g+1 every entry away from home crosses g. */
 static size_t pull_back(ebb_core *c, const ebb_type *ty, size_t g, unsigned holes) {
     ebb_table *t = &c->cur;
+    uint16_t *away = ebb_away(t);
     size_t r = g;
-    /* The classes an entry must have to pass every group from g to r-1: read from the tags, they
-     * rule out most entries of r without reading them (each read may be a cache miss). */
+    /* The classes an entry must have to pass every group from g to r-1. */
     unsigned want = ebb_group(t, g)[EBB_OVERFLOW];
     for (int reach = 0; reach < REPAIR_REACH && want; reach++) {
         r = r + 1 == t->ngroups ? 0 : r + 1;
         unsigned char *from = ebb_group(t, r);
-        for (unsigned full = ebb_match_full(from); full;) {
-            unsigned i = ebb_highest(full);
-            full &= ~(1u << i);
+        for (unsigned cand = away[r]; cand;) {
+            unsigned i = ebb_highest(cand);
+            cand &= ~(1u << i);
             if (!(want & ebb_class_of_tag(from[i]))) continue;
             void *e = ebb_slot(t, ty->entry_size, r, i);
             size_t home = ebb_home(ty->hash(e, c->seed), t->ngroups);
@@ -541,6 +542,8 @@ static size_t pull_back(ebb_core *c, const ebb_type *ty, size_t g, unsigned hole
             memcpy(ebb_slot(t, ty->entry_size, g, hole), e, ty->entry_size);
             ebb_group(t, g)[hole] = from[i];
             from[i] = 0;
+            away[r] &= (uint16_t)~(1u << i);
+            if (new_distance) away[g] |= (uint16_t)(1u << hole);
             for (size_t p = g; p != r; p = p + 1 == t->ngroups ? 0 : p + 1)
                 ebb_uncount(t->ctrl, t->counts, p);
             return r;
@@ -602,17 +605,20 @@ static int check_table(const ebb_table *t, const ebb_type *ty, uint64_t seed) {
     if (is_retired(t)) return 0; /* partly unmapped: nothing to read */
     size_t *expect = calloc(t->ngroups, sizeof *expect);
     unsigned char *classes = calloc(t->ngroups, 1); /* overflow classes each mask must hold */
+    const uint16_t *away = ebb_away(t);
     size_t hist[EBB_PROBE_BUCKETS] = {0}, count = 0;
     int rc = expect && classes ? 0 : -7;
     for (size_t g = 0; g < t->ngroups && rc == 0; g++) {
         const unsigned char *ctrl = ebb_group(t, g);
         unsigned full = ebb_match_full(ctrl);
         if (g < t->skip && full) rc = -5;
+        if (g >= t->skip && (away[g] & ~full) != 0) rc = -12; /* an empty slot marked away */
         for (; full && rc == 0; full &= full - 1) {
             unsigned i = ebb_lowest(full);
             uint64_t h = ty->hash(ebb_slot(t, ty->entry_size, g, i), seed);
             size_t home = ebb_home(h, t->ngroups);
             if (ctrl[i] != ebb_tag(h)) rc = -1;
+            if ((home != g) != ((away[g] >> i) & 1u)) rc = -12;
             hist[ebb_bucket(g >= home ? g - home : g + t->ngroups - home)]++;
             count++;
             for (size_t p = ebb_probe_start(t, h); p != g; p = ebb_probe_next(t, p)) {

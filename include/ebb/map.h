@@ -278,7 +278,7 @@ static void EBB_M_(__migrate_group)(ebb_core *c, size_t g) {
         size_t home = g / 2;
         if (!halving) {
             uint64_t h = EBB_M_(__entry_hash)(src, c->seed);
-            if (!at_home) ebb_table_unaccount(&c->old, g, h);
+            if (!at_home) ebb_table_unaccount(&c->old, g, i, h);
             home = ebb_home(h, c->cur.ngroups);
         }
         unsigned w = (unsigned)home & 1u;
@@ -654,7 +654,7 @@ EBB_API_ void EBB_M_(_stats)(const EBB_T_ *m, ebb_stats *st) {
     ebb_core_stats(&m->core, &EBB_M_(__type), st);
 }
 
-/* Structural check (ebb_core_check's codes: -1 to -8, and -11 for an overflow mask) plus, for
+/* Structural check (ebb_core_check's codes: -1 to -8, -11 for an overflow mask, -12 for away bits) plus, for
  * every entry: its kept hash is its key's (else -9), and a lookup of its key finds it, at its own
  * slot (else -10). */
 EBB_API_ int EBB_M_(_check)(const EBB_T_ *m) {

@@ -3,7 +3,7 @@
  *
  * Structure. A table is ngroups groups of 15 slots, in one block: a head, then the control
  * array (16 bytes per group), then the slots (15 entries per group), then the overflow counts
- * (one byte per group). Control bytes of group g:
+ * (one byte per group), then the away bits (two bytes per group). Control bytes of group g:
  *   bytes 0..14  tag of slot i: 0 = empty, else 1..255 taken from the hash's low byte
  *   byte  15     overflow mask: bit b set when an entry of overflow class b (the low three
  *                bits of its tag, ebb_class_of_tag) may live beyond this group on a probe path
@@ -11,7 +11,9 @@
  * and counts[g], the overflow count: how many entries live beyond group g on such a path
  * (saturates at 255 and then stays). The mask is zero exactly when the count is: a count that
  * returns to zero clears it. Bits of entries that have left stay set until then, which costs a
- * miss a group more, never a wrong answer.
+ * miss a group more, never a wrong answer. And away[g], bit i set exactly when slot i of g holds
+ * an entry that is not in its home group: what a repair looks for (src/table.c), which the
+ * tags cannot tell it.
  * Keeping control bytes apart from the entries keeps them dense (1/16 of the slot bytes for
  * 16-byte entries), so they stay in cache when the entries do not.
  * An entry's home group is fastrange(hash, ngroups) (the hash's high bits); it sits in the
@@ -34,7 +36,8 @@
  * or beyond skip still counts it.
  *
  * Costs: a hit reads one control line and usually the slot next to it; a miss reads control
- * lines only. Memory: 17 bytes of control and counts per 15 slots, plus a 192-byte table head. */
+ * lines only; neither reads counts or away bits. Memory: 19 bytes of control, counts and away
+ * bits per 15 slots, plus a 192-byte table head. */
 #ifndef EBB_TABLE_H
 #define EBB_TABLE_H
 
@@ -81,7 +84,7 @@ typedef struct ebb_table {
     size_t limit;          /* entries this table takes before the map grows */
     size_t skip;           /* retiring table: groups [0, skip) are migrated and empty */
     size_t shrink_at;      /* the map shrinks when it holds fewer entries than this */
-    unsigned char *counts; /* overflow count of each group, after the slots */
+    unsigned char *counts; /* overflow count of each group, after the slots; then the away bits */
 } ebb_table;
 
 /* The per-map state shared by every generated map type. */
@@ -198,6 +201,15 @@ static inline unsigned ebb_pick_free(unsigned free_slots, size_t distance) {
     return distance ? ebb_highest(free_slots) : ebb_lowest(free_slots);
 }
 
+/* The away bits of group 0 (ebb/table.h, "Structure"): after the counts, 2-byte aligned. */
+static inline uint16_t *ebb_away_of(unsigned char *counts, size_t ngroups) {
+    return (uint16_t *)(void *)(counts + ngroups + (ngroups & 1));
+}
+
+static inline uint16_t *ebb_away(const ebb_table *t) {
+    return ebb_away_of(t->counts, t->ngroups);
+}
+
 static inline ebb_table_head *ebb_head(const ebb_table *t) {
     return (ebb_table_head *)(void *)t->ctrl - 1;
 }
@@ -275,6 +287,7 @@ static inline void *ebb_table_place_at(ebb_table *t, size_t entry_size, size_t h
         if (free_slots) {
             unsigned i = ebb_pick_free(free_slots, distance);
             ctrl[i] = tag;
+            if (distance) ebb_away_of(counts, ngroups)[g] |= (uint16_t)(1u << i);
             ebb_note_distance((ebb_table_head *)(void *)ctrl0 - 1, distance, 1);
             t->count++;
             return t->slots + (g * EBB_GROUP_SLOTS + i) * entry_size;
@@ -311,21 +324,23 @@ static inline void ebb_uncount(unsigned char *ctrl0, unsigned char *counts, size
         ctrl0[p * EBB_CTRL_BYTES + EBB_OVERFLOW] = 0;
 }
 
-/* Take an entry in group g, whose hash is h, off the table's books: its probe-length bucket, and
- * the overflow counts of the groups its probe path crosses. Its tag and the count stay. */
-static inline void ebb_table_unaccount(ebb_table *t, size_t g, uint64_t h) {
+/* Take the entry in slot i of group g, whose hash is h, off the table's books: its probe-length
+ * bucket, its away bit, and the overflow counts of the groups its probe path crosses. Its tag
+ * and the count stay. */
+static inline void ebb_table_unaccount(ebb_table *t, size_t g, unsigned i, uint64_t h) {
     unsigned char *ctrl0 = t->ctrl;
     size_t ngroups = t->ngroups, skip = t->skip;
     size_t home = ebb_home(h, ngroups);
     size_t distance = g >= home ? g - home : g + ngroups - home;
     ebb_note_distance((ebb_table_head *)(void *)ctrl0 - 1, distance, -1);
+    if (distance) ebb_away(t)[g] &= (uint16_t)~(1u << i);
     for (size_t p = home < skip ? skip : home; p != g; p = p + 1 == ngroups ? skip : p + 1)
         ebb_uncount(ctrl0, t->counts, p);
 }
 
 /* Remove the entry in slot i of group g, whose hash is h. */
 static inline void ebb_table_erase(ebb_table *t, size_t g, unsigned i, uint64_t h) {
-    ebb_table_unaccount(t, g, h);
+    ebb_table_unaccount(t, g, i, h);
     t->ctrl[g * EBB_CTRL_BYTES + i] = 0;
     t->count--;
 }
@@ -337,6 +352,7 @@ static inline void ebb_table_erase_found(ebb_table *t, size_t g, unsigned i, siz
     unsigned char *ctrl0 = t->ctrl;
     size_t ngroups = t->ngroups;
     ebb_note_distance((ebb_table_head *)(void *)ctrl0 - 1, distance, -1);
+    if (distance) ebb_away(t)[g] &= (uint16_t)~(1u << i);
     for (size_t p = g; distance; distance--) {
         p = p == 0 ? ngroups - 1 : p - 1;
         ebb_uncount(ctrl0, t->counts, p);
