@@ -1131,6 +1131,46 @@ static void test_displaced_entries_sit_on_top(void) {
     placed_destroy(&m);
 }
 
+/* Under churn a displaced entry can land in any slot, below its group's own entries: the away
+ * bits still name it, and the repair reads it first (from the top, it read the 12 own entries
+ * above it first; their classes, 1 to 7 and 0, pass the mask's filter). */
+static void test_repair_reads_away_entries_only(void) {
+    placed m;
+    placed_init(&m);
+    CHECK_EQ_U(placed_reserve(&m, 1000), EBB_OK);
+    size_t n = m.core.cur.ngroups;
+    const uint16_t *away = ebb_away(&m.core.cur);
+    for (uint64_t j = 1; j <= 15; j++) /* group 1: full of its own */
+        CHECK_EQ_U(placed_put(&m, key_homed_at(1, n, j), j), EBB_INSERTED);
+    for (uint64_t j = 1; j <= 13; j++) /* group 2: slots 0-12 its own */
+        CHECK_EQ_U(placed_put(&m, key_homed_at(2, n, j), j), EBB_INSERTED);
+    uint64_t x = key_homed_at(1, n, 16), y = key_homed_at(1, n, 17), z = key_homed_at(1, n, 18);
+    CHECK_EQ_U(placed_put(&m, x, 16), EBB_INSERTED); /* displaced into slot 14 of group 2 */
+    CHECK_EQ_U(placed_put(&m, y, 17), EBB_INSERTED); /* and slot 13 */
+    CHECK_EQ_U(away[2], 0x6000u);
+    CHECK(placed_delete(&m, key_homed_at(2, n, 1))); /* frees slot 0 of group 2 */
+    CHECK_EQ_U(placed_put(&m, z, 18), EBB_INSERTED); /* the only free slot: 0 */
+    CHECK(placed_delete(&m, x) && placed_delete(&m, y));
+    CHECK_EQ_U(taken_slots(&m, 2), 0x1fffu);
+    CHECK_EQ_U(away[1], 0);
+    CHECK_EQ_U(away[2], 0x0001u); /* z alone, below the group's own entries */
+    CHECK_EQ_U(m.core.cur.counts[1], 1);
+    CHECK_EQ_U(placed_check(&m), 0);
+
+    placed_calls = 0;
+    CHECK(placed_delete(&m, key_homed_at(1, n, 3))); /* a hole in group 1 */
+    CHECK_EQ_U(placed_calls, 2); /* the delete's own hash, and z's */
+    CHECK_EQ_U(taken_slots(&m, 1), 0x7fffu);
+    CHECK_EQ_U(taken_slots(&m, 2), 0x1ffeu);
+    CHECK_EQ_U(away[1], 0); /* z is home */
+    CHECK_EQ_U(away[2], 0);
+    CHECK_EQ_U(m.core.cur.counts[1], 0);
+    CHECK_EQ_U(placed_check(&m), 0);
+    const uint64_t *v = placed_get(&m, z);
+    CHECK_EQ_U(v ? *v : 0, 18);
+    placed_destroy(&m);
+}
+
 /* A key homed at group g whose overflow class is `bit`, past the first `from` candidates. */
 static uint64_t key_of_class(size_t g, size_t n, unsigned bit, uint64_t from) {
     uint64_t j = from;
@@ -1201,6 +1241,7 @@ int main(void) {
     RUN(test_kept_hash_strings);
     RUN(test_adversarial_constant_hash);
     RUN(test_displaced_entries_sit_on_top);
+    RUN(test_repair_reads_away_entries_only);
     RUN(test_overflow_mask);
     return check_summary();
 }
