@@ -147,7 +147,7 @@ bench: all
 
 format:
 	clang-format -i $(wildcard include/ebb/*.h src/*.c src/*.h tool/*.c tool/*.h tests/*.c tests/*.h \
-	    tests/helpers/*.c examples/*.c bench/*.c bench/*.cpp)
+	    tests/helpers/*.c examples/*.c bench/*.c bench/*.h bench/*.cpp)
 
 clean:
 	rm -rf build

@@ -44,11 +44,17 @@ static inline uint64_t key_of(uint64_t i) {
 }
 
 /* One index in ten survives the "delete 90%" phase. */
-static inline int survives(uint64_t i) { return key_of(~i) % 10 == 0; }
+static inline int survives(uint64_t i) {
+    return key_of(~i) % 10 == 0;
+}
 
 /* Patterned keys: one per millisecond from Nov 2023, and multiples of 1024. */
-static inline uint64_t key_timestamp(uint64_t i) { return 1700000000000ull + i; }
-static inline uint64_t key_mul1024(uint64_t i) { return i << 10; }
+static inline uint64_t key_timestamp(uint64_t i) {
+    return 1700000000000ull + i;
+}
+static inline uint64_t key_mul1024(uint64_t i) {
+    return i << 10;
+}
 
 /* String key i: key_of(i) in base 62 (11 characters, unique), then 0 to 29 more characters:
  * 11 to 40 in all. Returns the length; buf needs STR_KEY_MAX + 1 bytes. */
@@ -56,7 +62,8 @@ static inline size_t str_key(uint64_t i, char *buf) {
     static const char digits[] = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
     uint64_t x = key_of(i), f = key_of(i ^ 0xf111ull);
     size_t len = 0;
-    for (int d = 0; d < 11; d++, x /= 62) buf[len++] = digits[x % 62];
+    for (int d = 0; d < 11; d++, x /= 62)
+        buf[len++] = digits[x % 62];
     for (size_t extra = (size_t)(f % 30); extra; extra--, f = f * 6364136223846793005ull + 1)
         buf[len++] = digits[(f >> 58) % 62];
     buf[len] = '\0';
@@ -72,7 +79,9 @@ static inline void *heap_value(uint64_t i) {
     return p;
 }
 
-static inline uint64_t hash_u64(uint64_t k) { return ebb_hash_u64(k, BENCH_SEED); }
+static inline uint64_t hash_u64(uint64_t k) {
+    return ebb_hash_u64(k, BENCH_SEED);
+}
 static inline uint64_t hash_str(const char *p, size_t len) {
     return ebb_hash_bytes(p, len, BENCH_SEED);
 }

@@ -32,6 +32,8 @@ struct free_deleter {
 };
 using owned_value = std::unique_ptr<void, free_deleter>;
 
+// The adapters are a table, one line per operation, and read best as one.
+// clang-format off
 struct u64_map { bench_map<uint64_t, uint64_t, u64_hash, std::equal_to<uint64_t>> m; };
 struct big_map { bench_map<uint64_t, bench_big, u64_hash, std::equal_to<uint64_t>> m; };
 struct str_map { bench_map<std::string_view, uint64_t, str_hash, str_eq> m; };
@@ -108,3 +110,4 @@ static id_map *id_new(void) { return new_map<id_map>(); }
 static void id_free(id_map *m) { delete m; }
 static inline int id_put(id_map *m, uint64_t k, uint64_t v) { return put_kv(m, k, v); }
 static inline int id_get(id_map *m, uint64_t k, uint64_t *v) { return get_k(m, k, v); }
+// clang-format on

@@ -169,6 +169,8 @@ static void lat_row(const char *kind, uint64_t n, const char *phase, const lat_h
  * every key (delete: the table drains to nothing, so a map that gives memory back shrinks through
  * every size on the way). */
 
+/* clang-format lays out a loop passed to TIMED as a macro argument badly. */
+/* clang-format off */
 #define TIMED(rep_, kind_, n_, op_, count_, body_)                                                 \
     do {                                                                                           \
         double t0_ = now_sec();                                                                    \
@@ -262,25 +264,34 @@ static char **str_keys(uint64_t from, uint64_t n) {
     return k;
 }
 
+/* clang-format on */
+
 /* A warm-up rep (a tenth of the size, at most 1M entries, discarded), then reps timed ones. */
 static int run_ops(const char *kind, uint64_t n, int reps) {
     uint64_t warm = n / 10 < 1000000 ? n / 10 + 1 : 1000000;
     if (!strcmp(kind, "str")) {
         char **keys = str_keys(0, n), **miss = str_keys(n, n);
         ops_str(warm, 0, keys, miss);
-        for (int r = 1; r <= reps; r++) ops_str(n, r, keys, miss);
+        for (int r = 1; r <= reps; r++)
+            ops_str(n, r, keys, miss);
         return 0;
     }
-    uint64_t *keys = (uint64_t *)malloc(n * sizeof *keys), *miss = (uint64_t *)malloc(n * sizeof *miss);
+    uint64_t *keys = (uint64_t *)malloc(n * sizeof *keys),
+             *miss = (uint64_t *)malloc(n * sizeof *miss);
     if (!keys || !miss) die("out of memory");
-    for (uint64_t i = 0; i < n; i++) keys[i] = key_of(i), miss[i] = key_of(n + i);
+    for (uint64_t i = 0; i < n; i++)
+        keys[i] = key_of(i), miss[i] = key_of(n + i);
     int big = !strcmp(kind, "big");
     if (!big && strcmp(kind, "u64")) die("ops: unknown kind %s", kind);
-    if (big) ops_big(warm, 0, keys, miss);
-    else ops_u64(warm, 0, keys, miss);
+    if (big)
+        ops_big(warm, 0, keys, miss);
+    else
+        ops_u64(warm, 0, keys, miss);
     for (int r = 1; r <= reps; r++) {
-        if (big) ops_big(n, r, keys, miss);
-        else ops_u64(n, r, keys, miss);
+        if (big)
+            ops_big(n, r, keys, miss);
+        else
+            ops_u64(n, r, keys, miss);
     }
     return 0;
 }
@@ -321,8 +332,10 @@ static void grow_put(grower *g, uint64_t i) {
 static void grow_del(grower *g, uint64_t i) {
     char buf[STR_KEY_MAX + 1];
     int found;
-    if (g->u) found = u64_del(g->u, key_of(i));
-    else if (g->b) found = big_del(g->b, key_of(i));
+    if (g->u)
+        found = u64_del(g->u, key_of(i));
+    else if (g->b)
+        found = big_del(g->b, key_of(i));
     else {
         size_t len = str_key(i, buf);
         found = own_del(g->o, buf, len);
@@ -331,9 +344,12 @@ static void grow_del(grower *g, uint64_t i) {
 }
 
 static void grow_clear(grower *g) {
-    if (g->u) u64_clear(g->u);
-    else if (g->b) big_clear(g->b);
-    else own_clear(g->o);
+    if (g->u)
+        u64_clear(g->u);
+    else if (g->b)
+        big_clear(g->b);
+    else
+        own_clear(g->o);
 }
 
 /* RSS of a fresh process (this binary again, same environment) holding only the survivors. */
@@ -370,10 +386,14 @@ static void grow_open(grower *g, const char *kind, uint64_t n) {
     g->kind = kind;
     g->n = n;
     g->every = n / 400 ? n / 400 : 1;
-    if (!strcmp(kind, "u64")) g->u = u64_new();
-    else if (!strcmp(kind, "big")) g->b = big_new();
-    else if (!strcmp(kind, "str") || !strcmp(kind, "strval")) g->o = own_new();
-    else die("grow: unknown kind %s", kind);
+    if (!strcmp(kind, "u64"))
+        g->u = u64_new();
+    else if (!strcmp(kind, "big"))
+        g->b = big_new();
+    else if (!strcmp(kind, "str") || !strcmp(kind, "strval"))
+        g->o = own_new();
+    else
+        die("grow: unknown kind %s", kind);
 }
 
 static void grow_close(grower *g) {
@@ -465,14 +485,16 @@ static int run_tail(uint64_t n) {
 static double lookup_all_ns(u64_map *m, uint64_t from, uint64_t n) {
     uint64_t s = 0, v;
     double t0 = now_sec();
-    for (uint64_t i = from; i < from + n; i++) s += u64_get(m, key_of(i), &v);
+    for (uint64_t i = from; i < from + n; i++)
+        s += u64_get(m, key_of(i), &v);
     if (s != n) die("churn: %" PRIu64 " of %" PRIu64 " live keys found", s, n);
     return (now_sec() - t0) * 1e9 / (double)n;
 }
 
 static int run_churn(uint64_t n, uint64_t ops) {
     u64_map *m = u64_new();
-    for (uint64_t i = 0; i < n; i++) u64_put(m, key_of(i), i);
+    for (uint64_t i = 0; i < n; i++)
+        u64_put(m, key_of(i), i);
     double before = lookup_all_ns(m, 0, n);
     uint64_t every = ops / 100 ? ops / 100 : 1;
     double t0 = now_sec(), last = t0;
@@ -506,7 +528,8 @@ static void perf_ctl(FILE *ctl, const char *cmd) {
 
 __attribute__((noinline)) static uint64_t drain_deletes(u64_map *m, uint64_t n) {
     uint64_t found = 0;
-    for (uint64_t i = 0; i < n; i++) found += (uint64_t)u64_del(m, key_of(i));
+    for (uint64_t i = 0; i < n; i++)
+        found += (uint64_t)u64_del(m, key_of(i));
     return found;
 }
 
@@ -533,7 +556,8 @@ static int run_drain(uint64_t n, int reps) {
 
 /* ---- pattern: identity hash on patterned keys ----------------------------------------------- */
 
-static void pattern_one(const char *name, uint64_t n, int reps, double budget, uint64_t (*key)(uint64_t)) {
+static void pattern_one(const char *name, uint64_t n, int reps, double budget,
+                        uint64_t (*key)(uint64_t)) {
     for (int r = 0; r <= reps; r++) {
         uint64_t count = r ? n : (n < 100000 ? n : 100000), s = 0, v;
         id_map *m = id_new();
@@ -541,19 +565,25 @@ static void pattern_one(const char *name, uint64_t n, int reps, double budget, u
          * report the ops it managed (ns/op is then a lower bound). */
         double t0 = now_sec(), stop = t0 + budget;
         uint64_t done = 0;
-        for (; done < count && ((done & 1023) || now_sec() < stop); done++) s += id_put(m, key(done), done);
+        for (; done < count && ((done & 1023) || now_sec() < stop); done++)
+            s += id_put(m, key(done), done);
         double t1 = now_sec();
         uint64_t hits = 0, misses = 0;
-        for (stop = t1 + budget; hits < done && ((hits & 1023) || now_sec() < stop); hits++) s += id_get(m, key(hits), &v);
+        for (stop = t1 + budget; hits < done && ((hits & 1023) || now_sec() < stop); hits++)
+            s += id_get(m, key(hits), &v);
         double t2 = now_sec();
-        for (stop = t2 + budget; misses < done && ((misses & 1023) || now_sec() < stop); misses++) s += id_get(m, key(count + misses), &v);
+        for (stop = t2 + budget; misses < done && ((misses & 1023) || now_sec() < stop); misses++)
+            s += id_get(m, key(count + misses), &v);
         double t3 = now_sec();
         id_free(m);
         if (s != done + hits) die("pattern %s: wrong count", name);
         if (!r) continue;
-        printf("pattern,%s,%s,%" PRIu64 ",insert,%d,%.2f,%" PRIu64 "\n", TABLE_NAME, name, n, r, (t1 - t0) * 1e9 / (double)done, done);
-        printf("pattern,%s,%s,%" PRIu64 ",lookup_hit,%d,%.2f,%" PRIu64 "\n", TABLE_NAME, name, n, r, (t2 - t1) * 1e9 / (double)hits, hits);
-        printf("pattern,%s,%s,%" PRIu64 ",lookup_miss,%d,%.2f,%" PRIu64 "\n", TABLE_NAME, name, n, r, (t3 - t2) * 1e9 / (double)misses, misses);
+        printf("pattern,%s,%s,%" PRIu64 ",insert,%d,%.2f,%" PRIu64 "\n", TABLE_NAME, name, n, r,
+               (t1 - t0) * 1e9 / (double)done, done);
+        printf("pattern,%s,%s,%" PRIu64 ",lookup_hit,%d,%.2f,%" PRIu64 "\n", TABLE_NAME, name, n, r,
+               (t2 - t1) * 1e9 / (double)hits, hits);
+        printf("pattern,%s,%s,%" PRIu64 ",lookup_miss,%d,%.2f,%" PRIu64 "\n", TABLE_NAME, name, n,
+               r, (t3 - t2) * 1e9 / (double)misses, misses);
     }
 }
 
@@ -591,17 +621,29 @@ int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOFBF, 1 << 16);
     const char *w = argc > 1 ? argv[1] : "";
     int rc;
-    if (!strcmp(w, "ops")) rc = run_ops(argc > 2 ? argv[2] : "", arg_count(argc, argv, 3), (int)arg_count(argc, argv, 4));
-    else if (!strcmp(w, "grow")) rc = run_grow(argv[0], argc > 2 ? argv[2] : "", arg_count(argc, argv, 3));
-    else if (!strcmp(w, "grow-ref")) rc = run_grow_ref(argc > 2 ? argv[2] : "", arg_count(argc, argv, 3));
-    else if (!strcmp(w, "tail")) rc = run_tail(arg_count(argc, argv, 2));
-    else if (!strcmp(w, "churn")) rc = run_churn(arg_count(argc, argv, 2), arg_count(argc, argv, 3));
-    else if (!strcmp(w, "drain")) rc = run_drain(arg_count(argc, argv, 2), (int)arg_count(argc, argv, 3));
-    else if (!strcmp(w, "keys")) rc = run_keys(arg_count(argc, argv, 2));
-    else if (!strcmp(w, "pattern")) rc = run_pattern(arg_count(argc, argv, 2), (int)arg_count(argc, argv, 3), (double)arg_count(argc, argv, 4));
+    if (!strcmp(w, "ops"))
+        rc = run_ops(argc > 2 ? argv[2] : "", arg_count(argc, argv, 3),
+                     (int)arg_count(argc, argv, 4));
+    else if (!strcmp(w, "grow"))
+        rc = run_grow(argv[0], argc > 2 ? argv[2] : "", arg_count(argc, argv, 3));
+    else if (!strcmp(w, "grow-ref"))
+        rc = run_grow_ref(argc > 2 ? argv[2] : "", arg_count(argc, argv, 3));
+    else if (!strcmp(w, "tail"))
+        rc = run_tail(arg_count(argc, argv, 2));
+    else if (!strcmp(w, "churn"))
+        rc = run_churn(arg_count(argc, argv, 2), arg_count(argc, argv, 3));
+    else if (!strcmp(w, "drain"))
+        rc = run_drain(arg_count(argc, argv, 2), (int)arg_count(argc, argv, 3));
+    else if (!strcmp(w, "keys"))
+        rc = run_keys(arg_count(argc, argv, 2));
+    else if (!strcmp(w, "pattern"))
+        rc = run_pattern(arg_count(argc, argv, 2), (int)arg_count(argc, argv, 3),
+                         (double)arg_count(argc, argv, 4));
     else {
-        fprintf(stderr, "usage: %s ops u64|big|str N REPS | grow u64|big|str|strval N | tail N |\n"
-                        "       churn N OPS | drain N REPS | pattern N REPS SECS | keys N\n", argv[0]);
+        fprintf(stderr,
+                "usage: %s ops u64|big|str N REPS | grow u64|big|str|strval N | tail N |\n"
+                "       churn N OPS | drain N REPS | pattern N REPS SECS | keys N\n",
+                argv[0]);
         return 2;
     }
     fflush(stdout);
