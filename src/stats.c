@@ -58,6 +58,7 @@ int ebb_stats_text(const ebb_stats *st, char *buf, size_t len) {
     put(&o, "grows          %llu\n", (unsigned long long)st->grows);
     put(&o, "shrinks        %llu\n", (unsigned long long)st->shrinks);
     put(&o, "moved          %llu\n", (unsigned long long)st->moved);
+    put(&o, "repaired       %llu\n", (unsigned long long)st->repaired);
     return finish(&o);
 }
 
@@ -71,7 +72,8 @@ int ebb_stats_json(const ebb_stats *st, char *buf, size_t len) {
         put(&o, "%s%zu", b ? "," : "", st->probe_hist[b]);
     put(&o, "],\"tombstones\":%zu,\"migrating\":%zu,\"saturated\":%zu,", st->tombstones,
         st->migrating, st->saturated);
-    put(&o, "\"grows\":%llu,\"shrinks\":%llu,\"moved\":%llu}", (unsigned long long)st->grows,
-        (unsigned long long)st->shrinks, (unsigned long long)st->moved);
+    put(&o, "\"grows\":%llu,\"shrinks\":%llu,\"moved\":%llu,\"repaired\":%llu}",
+        (unsigned long long)st->grows, (unsigned long long)st->shrinks,
+        (unsigned long long)st->moved, (unsigned long long)st->repaired);
     return finish(&o);
 }

@@ -546,6 +546,7 @@ static size_t pull_back(ebb_core *c, const ebb_type *ty, size_t g, unsigned hole
             if (new_distance) away[g] |= (uint16_t)(1u << hole);
             for (size_t p = g; p != r; p = p + 1 == t->ngroups ? 0 : p + 1)
                 ebb_uncount(t->ctrl, t->counts, p);
+            c->repaired++;
             return r;
         }
         want &= ebb_group(t, r)[EBB_OVERFLOW]; /* zero: nothing passes r */
@@ -591,6 +592,7 @@ void ebb_core_stats(const ebb_core *c, const ebb_type *ty, ebb_stats *st) {
     st->grows = c->grows;
     st->shrinks = c->shrinks;
     st->moved = c->moved;
+    st->repaired = c->repaired;
     double sum = 0;
     for (int b = 0; b < EBB_PROBE_BUCKETS; b++) {
         if (st->probe_hist[b]) st->longest_probe = (unsigned)b;

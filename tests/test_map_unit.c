@@ -770,6 +770,7 @@ static void test_stats_output(void) {
     CHECK_EQ_U(strtoull(e + strlen("\"entries\":"), &end, 10), 1234);
     CHECK(*end == ',' || *end == '}');
     CHECK(strstr(buf, "\"probe_hist\":[") != NULL);
+    CHECK(strstr(buf, "\"repaired\":0}") != NULL); /* nothing deleted */
     /* Truncation: still a terminated string, and the full length is reported. */
     char small[16];
     CHECK_EQ_U(ebb_stats_json(&st, small, sizeof small), (size_t)n);
@@ -1128,6 +1129,7 @@ static void test_displaced_entries_sit_on_top(void) {
     CHECK_EQ_U(st.probe_hist[0], 20);
     CHECK_EQ_U(st.probe_hist[1], 1);
     CHECK_EQ_U(st.shrinks + st.grows, 0);
+    CHECK_EQ_U(st.repaired, 1);
     placed_destroy(&m);
 }
 
@@ -1156,6 +1158,9 @@ static void test_repair_reads_away_entries_only(void) {
     CHECK_EQ_U(away[2], 0x0001u); /* z alone, below the group's own entries */
     CHECK_EQ_U(m.core.cur.counts[1], 1);
     CHECK_EQ_U(placed_check(&m), 0);
+    ebb_stats st;
+    placed_stats(&m, &st);
+    CHECK_EQ_U(st.repaired, 0); /* no delete so far left a hole that anything had passed */
 
     placed_calls = 0;
     CHECK(placed_delete(&m, key_homed_at(1, n, 3))); /* a hole in group 1 */
@@ -1168,6 +1173,8 @@ static void test_repair_reads_away_entries_only(void) {
     CHECK_EQ_U(placed_check(&m), 0);
     const uint64_t *v = placed_get(&m, z);
     CHECK_EQ_U(v ? *v : 0, 18);
+    placed_stats(&m, &st);
+    CHECK_EQ_U(st.repaired, 1);
     placed_destroy(&m);
 }
 

@@ -66,6 +66,7 @@ typedef struct ebb_stats {
     size_t saturated;                     /* groups whose overflow count saturated (255) */
     uint64_t grows, shrinks;              /* resizes started */
     uint64_t moved;                       /* entries moved by resizes */
+    uint64_t repaired; /* entries moved back towards home after deletes (the drift repair) */
 } ebb_stats;
 
 /* Write the statistics into buf (snprintf-like: returns the length the full text needs). */

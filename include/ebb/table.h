@@ -97,6 +97,7 @@ typedef struct ebb_core {
     uint32_t grows, shrinks;
     uint32_t shrinking; /* the last resize was a shrink (sets the next shrink threshold) */
     uint64_t moved;
+    uint64_t repaired; /* entries pull_back (src/table.c) moved */
 } ebb_core;
 
 /* What the core needs to know of an entry type: its size, how to hash one, and how to move
