@@ -28,12 +28,12 @@
  * passes over the retiring table, the pages behind it go back to the system with
  * madvise(MADV_DONTNEED), in chunks of 1/16 of the table between 64 and 256 KiB, so resident
  * memory tracks the entries during a resize, not after it (the overflow counts and away bits
- * after the slots, three bytes a group, stay until the table is freed). Slot pages that the current table
- * will need soon are not released but moved into it (mremap, "recycling"): a shrink then faults
- * in almost nothing, because the retiring table frees slot bytes twice as fast as the new one
- * fills them.
- * Transparent huge pages are declined for tables: a fault that zeroes 2 MiB would be the stall
- * this design avoids. Smaller tables use calloc, or the user's allocator hook for everything. */
+ * after the slots, three bytes a group, stay until the table is freed). Slot pages that the current
+ * table will need soon are not released but moved into it (mremap, "recycling"): a shrink then
+ * faults in almost nothing, because the retiring table frees slot bytes twice as fast as the new
+ * one fills them. Transparent huge pages are declined for tables: a fault that zeroes 2 MiB would
+ * be the stall this design avoids. Smaller tables use calloc, or the user's allocator hook for
+ * everything. */
 #include <fcntl.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -542,7 +542,7 @@ static size_t pull_back(ebb_core *c, const ebb_type *ty, size_t g, unsigned hole
             memcpy(ebb_slot(t, ty->entry_size, g, hole), e, ty->entry_size);
             ebb_group(t, g)[hole] = from[i];
             from[i] = 0;
-            away[r] &= (uint16_t)~(1u << i);
+            away[r] &= (uint16_t)(~(1u << i));
             if (new_distance) away[g] |= (uint16_t)(1u << hole);
             for (size_t p = g; p != r; p = p + 1 == t->ngroups ? 0 : p + 1)
                 ebb_uncount(t->ctrl, t->counts, p);

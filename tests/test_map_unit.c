@@ -1164,7 +1164,7 @@ static void test_repair_reads_away_entries_only(void) {
 
     placed_calls = 0;
     CHECK(placed_delete(&m, key_homed_at(1, n, 3))); /* a hole in group 1 */
-    CHECK_EQ_U(placed_calls, 2); /* the delete's own hash, and z's */
+    CHECK_EQ_U(placed_calls, 2);                     /* the delete's own hash, and z's */
     CHECK_EQ_U(taken_slots(&m, 1), 0x7fffu);
     CHECK_EQ_U(taken_slots(&m, 2), 0x1ffeu);
     CHECK_EQ_U(away[1], 0); /* z is home */

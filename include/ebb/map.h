@@ -654,9 +654,9 @@ EBB_API_ void EBB_M_(_stats)(const EBB_T_ *m, ebb_stats *st) {
     ebb_core_stats(&m->core, &EBB_M_(__type), st);
 }
 
-/* Structural check (ebb_core_check's codes: -1 to -8, -11 for an overflow mask, -12 for away bits) plus, for
- * every entry: its kept hash is its key's (else -9), and a lookup of its key finds it, at its own
- * slot (else -10). */
+/* Structural check (ebb_core_check's codes: -1 to -8, -11 for an overflow mask, -12 for away bits)
+ * plus, for every entry: its kept hash is its key's (else -9), and a lookup of its key finds it, at
+ * its own slot (else -10). */
 EBB_API_ int EBB_M_(_check)(const EBB_T_ *m) {
     int rc = ebb_core_check(&m->core, &EBB_M_(__type));
     if (rc != 0) return rc;

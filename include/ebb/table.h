@@ -334,7 +334,7 @@ static inline void ebb_table_unaccount(ebb_table *t, size_t g, unsigned i, uint6
     size_t home = ebb_home(h, ngroups);
     size_t distance = g >= home ? g - home : g + ngroups - home;
     ebb_note_distance((ebb_table_head *)(void *)ctrl0 - 1, distance, -1);
-    if (distance) ebb_away(t)[g] &= (uint16_t)~(1u << i);
+    if (distance) ebb_away(t)[g] &= (uint16_t)(~(1u << i));
     for (size_t p = home < skip ? skip : home; p != g; p = p + 1 == ngroups ? skip : p + 1)
         ebb_uncount(ctrl0, t->counts, p);
 }
@@ -353,7 +353,7 @@ static inline void ebb_table_erase_found(ebb_table *t, size_t g, unsigned i, siz
     unsigned char *ctrl0 = t->ctrl;
     size_t ngroups = t->ngroups;
     ebb_note_distance((ebb_table_head *)(void *)ctrl0 - 1, distance, -1);
-    if (distance) ebb_away(t)[g] &= (uint16_t)~(1u << i);
+    if (distance) ebb_away(t)[g] &= (uint16_t)(~(1u << i));
     for (size_t p = g; distance; distance--) {
         p = p == 0 ? ngroups - 1 : p - 1;
         ebb_uncount(ctrl0, t->counts, p);
