@@ -1093,9 +1093,8 @@ static unsigned taken_slots(const placed *m, size_t g) {
 }
 
 /* An entry takes the lowest free slot of its home group, and the highest of a group it was
- * displaced into. A repair after a delete therefore reads the next group from the top, and
- * finds the displaced entry it can pull back with its first read, not after the group's own
- * entries (before this order, it read them all first: 6 hash calls here, not 2). */
+ * displaced into. A repair after a delete reads only the next group's entries that are away from
+ * home (the away bits), so it hashes the one it can pull back and none of the group's own. */
 static void test_displaced_entries_sit_on_top(void) {
     placed m;
     placed_init(&m);

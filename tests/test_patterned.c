@@ -234,6 +234,12 @@ static void churn_report(const struct churn_result *r) {
         (double)r->churned.bytes / (double)r->fresh.bytes);
 }
 
+/* Add s to the running sums in *acc; the longest probe is the longest seen. */
+static void shape_add(shape *acc, shape s) {
+    acc->hit += s.hit, acc->miss += s.miss, acc->bytes += s.bytes;
+    if (s.longest > acc->longest) acc->longest = s.longest;
+}
+
 /* Random keys under churn, in a map with a seed of its own: n live, `pairs` pairs of a fresh
  * insert and the delete of a random live key. Adds the churned map's shape and a fresh copy's
  * to *churned and *fresh. */
@@ -257,11 +263,8 @@ static bool churn_random_keys(size_t n, unsigned long pairs, uint64_t *live, uin
     if (ok) {
         shape c = weakmap_measure(&m, ~(uint64_t)1, absent, SAMPLE, hashes);
         ok = weakmap_count(&m) == n && weakmap_check(&m) == 0;
-        shape f = fresh_copy_shape(&m, absent, hashes);
-        churned->hit += c.hit, churned->miss += c.miss, churned->bytes += c.bytes;
-        fresh->hit += f.hit, fresh->miss += f.miss, fresh->bytes += f.bytes;
-        if (c.longest > churned->longest) churned->longest = c.longest;
-        if (f.longest > fresh->longest) fresh->longest = f.longest;
+        shape_add(churned, c);
+        shape_add(fresh, fresh_copy_shape(&m, absent, hashes));
     }
     weakmap_destroy(&m);
     return ok;

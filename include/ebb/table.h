@@ -197,7 +197,7 @@ static inline unsigned ebb_highest(unsigned mask) {
 
 /* The free slot an entry takes in a group: the lowest when the group is its home, the highest
  * when it was displaced there. Home entries then sit in the group's first lines, where a hit's
- * prefetch aims, and a repair looking for displaced entries finds them first from the top. */
+ * prefetch aims (a repair finds displaced entries by their away bits, wherever they sit). */
 static inline unsigned ebb_pick_free(unsigned free_slots, size_t distance) {
     return distance ? ebb_highest(free_slots) : ebb_lowest(free_slots);
 }
