@@ -3,12 +3,19 @@
  *     build/bench/tail_faults [N] [THRESHOLD_US]     (defaults 10000000 and 100)
  *
  * Grows an ebb_u64map from empty to N random keys and deletes them all, as the tail workload of
- * `make bench` does (docs/benchmarks.md, section 3), and sorts every operation slower than the
- * threshold by what else happened during it: the thread took a page fault (getrusage before and
- * after), or the map moved entries (a resize step, which may also make one system call), or
- * neither. Then the same for an empty operation between the same two calls, as many times: the
- * machine's own floor. getrusage costs a system call on each side, outside the timed interval, so
- * this run is slower than the demo; it is a diagnosis, not a benchmark. */
+ * `make bench` does (docs/benchmarks.md, section 3), and sorts every operation by what else
+ * happened during it: the thread took a page fault (getrusage before and after), or the map
+ * moved entries (a resize step, which may also make one system call), or neither. For each kind
+ * it reports the time spent, the operations slower than the threshold, and those per second of
+ * time spent: a machine that takes the CPU away at random (a VM's host, an interrupt) makes an
+ * operation slow in proportion to how long it runs, whatever it does, so a kind that stalls by
+ * itself shows a higher rate than the others.
+ *
+ * Two floors, timed between the same two calls: after every insert and every delete, a lookup
+ * of a key from another stream (almost surely a miss: it reads the control bytes, as an insert
+ * or delete does, but never writes, resizes or allocates), and at the end an empty operation.
+ * getrusage costs a system call on each side, outside the timed interval, so this run is slower
+ * than the demo; it is a diagnosis, not a benchmark. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -20,9 +27,20 @@
 
 #include "ebb/u64map.h"
 
-typedef struct tally {
-    uint64_t ops, slow, faulted, moved, neither;
+/* What happened during an operation besides its own work. */
+enum { FAULTED, RESIZED, PLAIN, KINDS };
+static const char *const kind_names[KINDS] = {"page fault", "resize step", "neither"};
+
+#define HIST_US 1000 /* per-kind histogram: whole microseconds below this, then one bucket */
+
+typedef struct kind_tally {
+    uint64_t ops, slow, ns;
     double max_us;
+    uint64_t hist[HIST_US + 1];
+} kind_tally;
+
+typedef struct tally {
+    kind_tally kind[KINDS];
 } tally;
 
 static uint64_t now_ns(void) {
@@ -45,32 +63,57 @@ static uint64_t entries_moved(const ebb_u64map *m) {
 }
 
 static void count(tally *t, uint64_t ns, long faults, int moved, double threshold_us) {
+    kind_tally *k = &t->kind[faults > 0 ? FAULTED : moved ? RESIZED : PLAIN];
     double us = (double)ns / 1e3;
-    t->ops++;
-    if (us > t->max_us) t->max_us = us;
-    if (us <= threshold_us) return;
-    t->slow++;
-    if (faults > 0)
-        t->faulted++;
-    else if (moved)
-        t->moved++;
-    else
-        t->neither++;
+    k->ops++;
+    k->ns += ns;
+    k->hist[ns / 1000 < HIST_US ? ns / 1000 : HIST_US]++;
+    if (us > k->max_us) k->max_us = us;
+    if (us > threshold_us) k->slow++;
 }
 
+/* The time under which a fraction q of the kind's operations took, in whole microseconds (an
+ * upper bound: the histogram's buckets are 1 us wide). */
+static unsigned quantile_us(const kind_tally *k, double q) {
+    uint64_t want = (uint64_t)((double)k->ops * q), seen = 0;
+    for (unsigned b = 0; b < HIST_US; b++)
+        if ((seen += k->hist[b]) > want) return b + 1;
+    return HIST_US;
+}
+
+/* One line per kind that occurred: operations, time spent, p99.9 and the slowest, and how many
+ * exceeded the threshold, also per second of time spent (the rate to compare with the floors). */
 static void report(const char *what, const tally *t, double threshold_us) {
-    printf("%-7s %10" PRIu64 " ops  max %8.1f us  over %g us: %4" PRIu64 "  (page fault %" PRIu64
-           ", resize step without one %" PRIu64 ", neither %" PRIu64 ")\n",
-           what, t->ops, t->max_us, threshold_us, t->slow, t->faulted, t->moved, t->neither);
+    for (int i = 0; i < KINDS; i++) {
+        const kind_tally *k = &t->kind[i];
+        if (!k->ops) continue;
+        double secs = (double)k->ns / 1e9;
+        printf("%-7s %-12s %10" PRIu64
+               " ops %8.3f s  p99.9 <%4u us  max %8.1f us  over %g us: %5" PRIu64
+               "  (%6.1f per s)\n",
+               what, kind_names[i], k->ops, secs, quantile_us(k, 0.999), k->max_us, threshold_us,
+               k->slow, secs > 0 ? (double)k->slow / secs : 0.0);
+    }
 }
-
-static volatile uint64_t sink; /* what the empty operation writes */
 
 static uint64_t next_key(uint64_t *x) {
     *x ^= *x << 13;
     *x ^= *x >> 7;
     *x ^= *x << 17;
     return *x;
+}
+
+static volatile uint64_t sink; /* what the floors write */
+
+/* The floor during the run: a lookup of key, drawn from a stream of its own (so almost surely
+ * absent: which it is does not matter, since neither kind writes to the map). */
+static void time_lookup(const ebb_u64map *m, tally *t, uint64_t key, double threshold) {
+    uint64_t moved = entries_moved(m);
+    long f = page_faults();
+    uint64_t start = now_ns();
+    sink += ebb_u64map_get(m, key) != NULL;
+    uint64_t ns = now_ns() - start;
+    count(t, ns, page_faults() - f, entries_moved(m) != moved, threshold);
 }
 
 int main(int argc, char **argv) {
@@ -91,8 +134,8 @@ int main(int argc, char **argv) {
     }
     ebb_u64map m;
     ebb_u64map_init(&m);
-    tally ins = {0}, del = {0}, noise = {0};
-    uint64_t x = 0x9e3779b97f4a7c15ull;
+    static tally ins, del, miss, noise;
+    uint64_t x = 0x9e3779b97f4a7c15ull, y = 0x2545f4914f6cdd1dull; /* y: lookups */
     for (uint64_t i = 0; i < n; i++) {
         uint64_t k = next_key(&x), moved = entries_moved(&m);
         long f = page_faults();
@@ -104,6 +147,7 @@ int main(int argc, char **argv) {
             fprintf(stderr, "tail_faults: insert failed (%d)\n", rc);
             return 1;
         }
+        time_lookup(&m, &miss, next_key(&y), threshold);
     }
     x = 0x9e3779b97f4a7c15ull;
     for (uint64_t i = 0; i < n; i++) {
@@ -117,6 +161,7 @@ int main(int argc, char **argv) {
             fprintf(stderr, "tail_faults: key %" PRIu64 " was not found\n", i);
             return 1;
         }
+        time_lookup(&m, &miss, next_key(&y), threshold);
     }
     ebb_u64map_destroy(&m);
     for (uint64_t i = 0; i < 2 * n; i++) {
@@ -128,6 +173,7 @@ int main(int argc, char **argv) {
     }
     report("insert", &ins, threshold);
     report("delete", &del, threshold);
+    report("lookup", &miss, threshold);
     report("empty", &noise, threshold);
     return 0;
 }

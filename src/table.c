@@ -26,9 +26,10 @@
  * them: left to page faults, each page would fault twice (the read maps the zero page, the first
  * write copies it). Slots fault in once, when first written. As migration
  * passes over the retiring table, the pages behind it go back to the system with
- * madvise(MADV_DONTNEED), in chunks of 1/16 of the table between 64 and 256 KiB, so resident
- * memory tracks the entries during a resize, not after it (the overflow counts and away bits
- * after the slots, three bytes a group, stay until the table is freed). Slot pages that the current
+ * madvise(MADV_DONTNEED), in chunks of 1/16 of the table between 64 and 256 KiB (slots, control
+ * bytes, overflow counts and away bits alike), so resident memory tracks the entries during a
+ * resize, not after it, and unmapping the emptied table frees nothing resident, which would
+ * take longer than an operation may. Slot pages that the current
  * table will need soon are not released but moved into it (mremap, "recycling"): a shrink then
  * faults in almost nothing, because the retiring table frees slot bytes twice as fast as the new
  * one fills them. Transparent huge pages are declined for tables: a fault that zeroes 2 MiB would
@@ -221,12 +222,12 @@ static bool populate_ahead(ebb_core *c) {
     return true;
 }
 
-/* The next stretch of [*done, end), rounded to pages, worth a system call: at least one chunk and
- * at most two. 0 when there is none yet. */
-static size_t next_release(const unsigned char *done, unsigned char *end, size_t page,
+/* The next stretch of [*done, end), rounded to pages, worth a system call: at least `least`
+ * bytes and at most two chunks. 0 when there is none yet. */
+static size_t next_release(const unsigned char *done, unsigned char *end, size_t page, size_t least,
                            size_t chunk) {
     end = align_down(end, page);
-    if (end <= done || (size_t)(end - done) < chunk) return 0;
+    if (end <= done || (size_t)(end - done) < least) return 0;
     size_t len = (size_t)(end - done);
     return len > 2 * chunk ? 2 * chunk : len;
 }
@@ -285,57 +286,76 @@ static unsigned char *ctrl_pages(const ebb_table *t) {
     return align_up(t->ctrl, page) > first ? align_up(t->ctrl, page) : first;
 }
 
-/* Hand back the pages of the retiring table that migration has emptied: the first page holds
- * the head (deletes still update it), and a page shared by control bytes and slots waits. Slot
- * pages go to the current table where they can (recycle), back to the system otherwise. One
- * system call at most; whether it made one. */
-static bool release_migrated(ebb_core *c, const ebb_type *ty) {
-    ebb_table *t = &c->old;
-    ebb_table_head *h = ebb_head(t);
-    if (!h->mapped) return false;
-    size_t page = page_size();
-    if (!h->ctrl_done) {
-        h->ctrl_done = ctrl_pages(t);
-        h->slots_done = slot_pages(t);
-    }
-    size_t chunk = h->bytes / 16;
-    chunk = chunk < RELEASE_MIN ? RELEASE_MIN : chunk > RELEASE_MAX ? RELEASE_MAX : chunk;
-    chunk = chunk / page * page;
-    unsigned char **done = &h->slots_done;
-    size_t len =
-        next_release(*done, t->slots + t->skip * EBB_GROUP_SLOTS * ty->entry_size, page, chunk);
-    bool slots = len != 0;
-    if (!slots) {
-        /* Group skip-1 stays: its overflow mask (zero when its count is) tells migration
-         * whether group skip's entries all sit at home (ebb_group_at_home), and a released page
-         * reads as zero. */
-        unsigned char *ctrl_end = t->ctrl + (t->skip ? t->skip - 1 : 0) * EBB_CTRL_BYTES;
-        if (ctrl_end > t->slots - page) ctrl_end = align_down(t->slots, page);
-        done = &h->ctrl_done;
-        len = next_release(*done, ctrl_end, page, chunk);
-    }
-    if (len == 0) return false;
-    if (!(slots && recycle(c, ty, *done, len)) && madvise(*done, len, MADV_DONTNEED) != 0)
-        return false;
-    *done += len;
-    h->released += len;
-    return true;
-}
-
-/* ---- Migration ----------------------------------------------------------------------------- */
-
 /* A retired table: every group migrated and nothing left in it, but not yet wholly unmapped. */
 static bool is_retired(const ebb_table *t) {
     return t->count == 0 && t->skip == t->ngroups;
 }
 
+/* The parts of a retiring table that migration empties from the front, in the order they go
+ * back: slots, control bytes, overflow counts, away bits. */
+enum { PART_SLOTS, PART_CTRL, PART_COUNTS, PART_AWAY, PARTS };
+
+/* How far migration has emptied each part of retiring table t, whose entries are entry_size
+ * bytes: the whole of it once the table is retired. Control bytes stop at group skip-1, whose
+ * overflow mask (zero when its count is) tells migration whether group skip's entries all sit
+ * at home (ebb_group_at_home), and a released page reads as zero; and before the page they
+ * share with the slots. */
+static void migrated_ends(const ebb_table *t, size_t entry_size, unsigned char *end[PARTS]) {
+    size_t skip = t->skip;
+    end[PART_SLOTS] = t->slots + skip * EBB_GROUP_SLOTS * entry_size;
+    end[PART_CTRL] = t->ctrl + (skip && !is_retired(t) ? skip - 1 : skip) * EBB_CTRL_BYTES;
+    if (end[PART_CTRL] > t->slots - page_size()) end[PART_CTRL] = align_down(t->slots, page_size());
+    end[PART_COUNTS] = t->counts + skip;
+    end[PART_AWAY] = (unsigned char *)(ebb_away(t) + skip);
+}
+
+/* Hand back the pages of the retiring table that migration has emptied: the first page holds
+ * the head (deletes still update it), and a page shared by two parts waits for the later one.
+ * While migration runs, a part goes back a chunk at a time; once the table is retired, whatever
+ * is left of it, so that unmapping the table (retire_step) finds nothing resident to free: its
+ * overflow counts and away bits alone, three bytes a group, once made that munmap take 150-330
+ * us at 10M entries. Slot pages go to the current table where they can (recycle), back to the
+ * system otherwise. One system call at most; whether it made one. */
+static bool release_migrated(ebb_core *c, const ebb_type *ty) {
+    ebb_table *t = &c->old;
+    ebb_table_head *h = ebb_head(t);
+    if (!h->mapped) return false;
+    size_t page = page_size();
+    unsigned char **done[PARTS] = {&h->slots_done, &h->ctrl_done, &h->counts_done, &h->away_done};
+    if (!h->ctrl_done) {
+        h->slots_done = slot_pages(t);
+        h->ctrl_done = ctrl_pages(t);
+        h->counts_done = align_up(t->counts, page);
+        h->away_done = align_up((unsigned char *)ebb_away(t), page);
+    }
+    size_t chunk = h->bytes / 16;
+    chunk = chunk < RELEASE_MIN ? RELEASE_MIN : chunk > RELEASE_MAX ? RELEASE_MAX : chunk;
+    chunk = chunk / page * page;
+    size_t least = is_retired(t) ? page : chunk;
+    unsigned char *end[PARTS];
+    migrated_ends(t, ty->entry_size, end);
+    for (int part = 0; part < PARTS; part++) {
+        size_t len = next_release(*done[part], end[part], page, least, chunk);
+        if (len == 0) continue;
+        bool moved = part == PART_SLOTS && recycle(c, ty, *done[part], len);
+        if (!moved && madvise(*done[part], len, MADV_DONTNEED) != 0) return false;
+        *done[part] += len;
+        h->released += len;
+        return true;
+    }
+    return false;
+}
+
+/* ---- Migration ----------------------------------------------------------------------------- */
+
 /* Once the retiring table is empty, free it; a large mapped one is unmapped from its end over
  * several steps instead, because one munmap of hundreds of megabytes (tearing down its page
  * tables) takes longer than an operation may (130-150 us for 256 MiB on these VMs). Until
  * then it stays as c->old with nothing in it, which lookups, iteration and stats skip. */
-static void retire_step(ebb_core *c) {
+static void retire_step(ebb_core *c, const ebb_type *ty) {
     ebb_table_head *h = ebb_head(&c->old);
     c->old.skip = c->old.ngroups;
+    if (release_migrated(c, ty)) return; /* what is still resident first, a chunk a step */
     if (!h->mapped || h->bytes <= UNMAP_STEP) {
         table_free(c, &c->old);
         c->old = (ebb_table){0};
@@ -349,7 +369,7 @@ static void retire_step(ebb_core *c) {
 /* One bounded step of the resize under way. */
 static void migrate_step(ebb_core *c, const ebb_type *ty) {
     if (c->old.count == 0) {
-        retire_step(c);
+        retire_step(c, ty);
         return;
     }
     size_t before = c->old.count;
@@ -364,7 +384,7 @@ static void migrate_step(ebb_core *c, const ebb_type *ty) {
     /* One system call per step at most (each may cost tens of microseconds on a VM): returning
      * memory first, so that it never falls behind; faulting in ahead otherwise. */
     if (c->old.count == 0)
-        retire_step(c);
+        retire_step(c, ty);
     else if (!release_migrated(c, ty))
         populate_ahead(c);
 }

@@ -37,7 +37,7 @@
  *
  * Costs: a hit reads one control line and usually the slot next to it; a miss reads control
  * lines only; neither reads counts or away bits. Memory: 19 bytes of control, counts and away
- * bits per 15 slots, plus a 192-byte table head. */
+ * bits per 15 slots, plus a 208-byte table head. */
 #ifndef EBB_TABLE_H
 #define EBB_TABLE_H
 
@@ -68,10 +68,11 @@ typedef struct ebb_table_head {
     size_t bytes;                          /* size of the allocation */
     size_t released;                       /* bytes handed back to the system while retiring */
     size_t saturated;                      /* groups whose overflow count reached 255 */
-    unsigned char *ctrl_done, *slots_done; /* retiring: released up to here */
-    size_t populated;                      /* fresh: bytes faulted in ahead of use */
-    size_t mapped;                         /* 1 if the block came from mmap */
-    size_t recycled;                       /* fresh: bytes moved in from the retiring table */
+    unsigned char *ctrl_done, *slots_done; /* retiring: released up to here (src/table.c) */
+    unsigned char *counts_done, *away_done;
+    size_t populated; /* fresh: bytes faulted in ahead of use */
+    size_t mapped;    /* 1 if the block came from mmap */
+    size_t recycled;  /* fresh: bytes moved in from the retiring table */
 } ebb_table_head;
 
 _Static_assert(sizeof(ebb_table_head) % 16 == 0, "slots must stay 16-byte aligned");
