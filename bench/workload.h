@@ -37,6 +37,7 @@
 #ifndef EBB_BENCH_WORKLOAD_H
 #define EBB_BENCH_WORKLOAD_H
 
+#include <errno.h>
 #include <inttypes.h>
 #include <malloc.h>
 #include <spawn.h>
@@ -609,12 +610,23 @@ static int run_keys(uint64_t n) {
 
 /* ---- main ---------------------------------------------------------------------------------- */
 
+/* Argument i, a positive decimal integer (strtoull alone would take " 7" and wrap "-5"). */
 static uint64_t arg_count(int argc, char **argv, int i) {
     if (i >= argc) die("missing argument %d", i);
     char *end;
+    errno = 0;
     unsigned long long v = strtoull(argv[i], &end, 10);
-    if (end == argv[i] || *end || v == 0) die("bad count '%s'", argv[i]);
+    if (argv[i][0] < '0' || argv[i][0] > '9' || *end || v == 0 || errno == ERANGE)
+        die("bad count '%s': a positive integer is wanted", argv[i]);
     return v;
+}
+
+/* Argument i, a number of repetitions: a count small enough for an int. */
+#define MAX_REPS 1000000
+static int arg_reps(int argc, char **argv, int i) {
+    uint64_t v = arg_count(argc, argv, i);
+    if (v > MAX_REPS) die("bad repetitions '%s': at most %d", argv[i], MAX_REPS);
+    return (int)v;
 }
 
 int main(int argc, char **argv) {
@@ -622,8 +634,7 @@ int main(int argc, char **argv) {
     const char *w = argc > 1 ? argv[1] : "";
     int rc;
     if (!strcmp(w, "ops"))
-        rc = run_ops(argc > 2 ? argv[2] : "", arg_count(argc, argv, 3),
-                     (int)arg_count(argc, argv, 4));
+        rc = run_ops(argc > 2 ? argv[2] : "", arg_count(argc, argv, 3), arg_reps(argc, argv, 4));
     else if (!strcmp(w, "grow"))
         rc = run_grow(argv[0], argc > 2 ? argv[2] : "", arg_count(argc, argv, 3));
     else if (!strcmp(w, "grow-ref"))
@@ -633,11 +644,11 @@ int main(int argc, char **argv) {
     else if (!strcmp(w, "churn"))
         rc = run_churn(arg_count(argc, argv, 2), arg_count(argc, argv, 3));
     else if (!strcmp(w, "drain"))
-        rc = run_drain(arg_count(argc, argv, 2), (int)arg_count(argc, argv, 3));
+        rc = run_drain(arg_count(argc, argv, 2), arg_reps(argc, argv, 3));
     else if (!strcmp(w, "keys"))
         rc = run_keys(arg_count(argc, argv, 2));
     else if (!strcmp(w, "pattern"))
-        rc = run_pattern(arg_count(argc, argv, 2), (int)arg_count(argc, argv, 3),
+        rc = run_pattern(arg_count(argc, argv, 2), arg_reps(argc, argv, 3),
                          (double)arg_count(argc, argv, 4));
     else {
         fprintf(stderr,

@@ -49,6 +49,15 @@ for bad in 0 -5 "10 nan" "10 1 2"; do
         echo "bench_smoke: tail_faults accepted '$bad'" >&2; exit 1
     fi
 done
+# Every driver rejects counts that are not positive integers, and repetitions past its bound.
+for t in $tables; do
+    for bad in "ops u64 10 0" "ops u64 10 -5" "ops u64 10 2000000" "churn 10 x" "tail 1e3"; do
+        # shellcheck disable=SC2086 # the bad arguments are words on purpose
+        if "$BUILD/bench/drv_$t" $bad >/dev/null 2>&1; then
+            echo "bench_smoke: drv_$t accepted '$bad'" >&2; exit 1
+        fi
+    done
+done
 # The drain profile runs on every C and C++ driver, and writes perf's commands where it is told.
 for t in $tables; do
     [ $t = go ] && continue

@@ -607,9 +607,20 @@ func count(i int) uint64 {
 	}
 	v, err := strconv.ParseUint(os.Args[i], 10, 64)
 	if err != nil || v == 0 {
-		die("bad count '%s'", os.Args[i])
+		die("bad count '%s': a positive integer is wanted", os.Args[i])
 	}
 	return v
+}
+
+// maxReps bounds a number of repetitions, as the C drivers do.
+const maxReps = 1000000
+
+func reps(i int) int {
+	v := count(i)
+	if v > maxReps {
+		die("bad repetitions '%s': at most %d", os.Args[i], maxReps)
+	}
+	return int(v)
 }
 
 func arg(i int) string {
@@ -623,7 +634,7 @@ func main() {
 	defer out.Flush()
 	switch arg(1) {
 	case "ops":
-		runOps(arg(2), count(3), int(count(4)))
+		runOps(arg(2), count(3), reps(4))
 	case "grow":
 		runGrow(arg(2), count(3))
 	case "grow-ref":
@@ -639,7 +650,7 @@ func main() {
 				map[bool]int{false: 0, true: 1}[survives(i)], keyTimestamp(i), keyMul1024(i))
 		}
 	case "pattern":
-		runPattern(count(2), int(count(3)), count(4))
+		runPattern(count(2), reps(3), count(4))
 	default:
 		fmt.Fprintln(os.Stderr, "usage: drv_go ops u64|big|str N REPS | grow u64|big|str|strval N | tail N | churn N OPS | pattern N REPS SECS")
 		os.Exit(2)
