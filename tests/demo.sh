@@ -23,6 +23,12 @@ fi
 for phase in insert lookup delete reference clear; do
     printf '%s\n' "$out" | grep -q "^$phase " || bad "no $phase line"
 done
+# Tails: inserts and deletes, and the two floors they are read against (a timed lookup, the
+# empty operation), each over as many operations as it timed.
+lat='latency  p99.9 < *[0-9.]+ us  p99.99 < *[0-9.]+ us  max *[0-9.]+ us  ops over 100 us: [0-9]+ of '
+for l in insert:2000000 lookup:2000000 delete: noise:; do
+    printf '%s\n' "$out" | grep -Eq "^${l%:*} +${lat}${l#*:}" || bad "no ${l%:*} latency line"
+done
 
 reject() { # args...: must exit 2 with a message on stderr naming the problem
     local err rc
