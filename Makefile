@@ -10,6 +10,9 @@
 #                     or neither (BENCH_ARGS="N THRESHOLD_US", default 10000000 100)
 #   make bench-ab     a change's before and after: A=rev B=rev (default HEAD and the working
 #                     tree), ops workload alternating, per-round ratios (AB_ARGS: bench/ab.py -h)
+#   make bench-duel   ebb and boost in one process, taking turns every few thousand operations:
+#                     per-batch ratios, steadier than separate processes on a shared machine
+#                     (BENCH_ARGS="N ROUNDS BATCH", default 1000000 5 4096; installs boost)
 #   make format       clang-format every source file
 #
 # One build tree per flavour: BUILD=build (default, -O2) or BUILD=build/asan SAN=1.
@@ -50,7 +53,7 @@ HELPERS     := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(HELPER_SR
 EXAMPLES    := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EXAMPLE_SRC))
 
 .PHONY: all demo test tests test-run install uninstall format clean deps bench-boost bench-pages \
-        bench-tail bench-ab
+        bench-tail bench-ab bench-duel
 all: $(BUILD)/libebb.a $(BUILD)/libebb.so $(BUILD)/ebb
 
 deps: $(BUILD)/.deps
@@ -131,6 +134,11 @@ bench-tail: all
 
 bench-ab: deps
 	bench/ab.py $(AB_ARGS) $(or $(A),HEAD) $(or $(B),work)
+
+bench-duel: all
+	@scripts/deps.sh g++ libboost1.81-dev
+	$(MAKE) -f bench/bench.mk $(BUILD)/bench/duel BUILD=$(BUILD)
+	$(BUILD)/bench/duel $(BENCH_ARGS)
 
 bench-boost: all
 	@scripts/deps.sh g++ libboost1.81-dev

@@ -13,7 +13,7 @@ have   = $(shell dpkg-query -W -f='$${Status}' $(1) 2>/dev/null | grep -q 'ok in
 
 DRIVERS := $(BOUT)/drv_ebb
 ifeq ($(call have,libboost1.81-dev),y)
-DRIVERS += $(BOUT)/drv_boost
+DRIVERS += $(BOUT)/drv_boost $(BOUT)/duel
 endif
 ifeq ($(call have,libabsl-dev),y)
 DRIVERS += $(BOUT)/drv_absl
@@ -44,6 +44,15 @@ $(BOUT)/page_costs: bench/page_costs.c $(DEPS)
 $(BOUT)/tail_faults: bench/tail_faults.c $(DEPS)
 	@mkdir -p $(@D)
 	$(CC) $(CFL) $< $(LIB) -o $@
+
+# ebb and boost in one process, batch by batch (bench/duel.c, `make bench-duel`).
+$(BOUT)/duel: bench/duel.c bench/duel_ebb.c bench/duel_boost.cpp bench/duel.h $(DEPS)
+	@mkdir -p $(@D)
+	$(CC) $(CFL) -c bench/duel.c -o $@-main.o
+	$(CC) $(CFL) -c bench/duel_ebb.c -o $@-ebb.o
+	$(CXX) $(CXXFL) -c bench/duel_boost.cpp -o $@-boost.o
+	$(CXX) $@-main.o $@-ebb.o $@-boost.o $(LIB) -o $@
+	rm -f $@-main.o $@-ebb.o $@-boost.o
 
 $(BOUT)/drv_ebb: bench/drv_ebb.c $(DEPS)
 	@mkdir -p $(@D)

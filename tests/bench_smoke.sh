@@ -49,6 +49,21 @@ for bad in 0 -5 "10 nan" "10 1 2"; do
         echo "bench_smoke: tail_faults accepted '$bad'" >&2; exit 1
     fi
 done
+# The duel (where boost is installed) runs every workload, its tables agreeing on every batch,
+# and rejects bad sizes.
+if [ -x "$BUILD/bench/duel" ]; then
+    du=$("$BUILD/bench/duel" 20000 2 1000) || { echo "bench_smoke: duel failed" >&2; exit 1; }
+    for op in insert hit miss churn delete; do
+        grep -Eq "^$op +[0-9]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +\[[0-9.]+, [0-9.]+\] +[0-9.]+$" <<<"$du" ||
+            { echo "bench_smoke: duel printed no $op row: $du" >&2; exit 1; }
+    done
+    for bad in 0 -5 "10 0" "10 1 0" "10 1 2000000" "1 2 3 4"; do
+        # shellcheck disable=SC2086 # the bad arguments are words on purpose
+        if "$BUILD/bench/duel" $bad >/dev/null 2>&1; then
+            echo "bench_smoke: duel accepted '$bad'" >&2; exit 1
+        fi
+    done
+fi
 # Every driver rejects counts that are not positive integers, and repetitions past its bound.
 for t in $tables; do
     for bad in "ops u64 10 0" "ops u64 10 -5" "ops u64 10 2000000" "churn 10 x" "tail 1e3"; do

@@ -1,0 +1,189 @@
+/* bench/duel.c — ebb against boost::unordered_flat_map in one process, batch by batch.
+ *
+ *     build/bench/duel [N] [ROUNDS] [BATCH]      (defaults 1000000, 5, 4096; `make bench-duel`)
+ *
+ * The side-by-side drivers (bench/run.sh) time each table in a process of its own and interleave
+ * rounds; on a shared VM the machine's speed drifts by more than the differences being measured
+ * within a round's few seconds. Here both maps live in one process and take turns every BATCH
+ * operations (a fraction of a millisecond), on the same keys, which table goes first alternating
+ * from batch to batch; every batch pair gives one ratio, ebb's time over boost's, and the median
+ * of those ratios is the figure. Drift slower than a batch pair cancels out of each ratio, a pause
+ * inside one batch moves one ratio, not the median. What both maps share instead is the cache:
+ * each batch starts where the other map's has evicted some of its lines, alike for both.
+ *
+ * Workloads, u64 -> u64, N entries, keys key_of(i) (bench/common.h):
+ *   insert    both grow from empty to N, BATCH inserts at a time
+ *   hit       ROUNDS passes over the N keys
+ *   miss      ROUNDS passes over N keys that are absent
+ *   churn     ROUNDS x N pairs: insert a new key, delete the oldest (the size stays at N)
+ *   delete    every key deleted, the maps drain to empty
+ * Each line: batch pairs, each table's median ns/op over its batches, the median ratio and the
+ * quartiles of the ratios, and the ratio of the two totals (which counts boost's rehashes, which
+ * fall in a few batches, where the median does not; and pauses of the machine too). Values are
+ * checked (keys found, counts), so a broken table fails. */
+#define TABLE_NAME "duel"
+#include <inttypes.h>
+#include <time.h>
+
+#include "common.h"
+#include "duel.h"
+
+typedef struct sample {
+    double *ebb, *boost; /* ns per operation, one per batch */
+    size_t n;
+} sample;
+
+static double now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static int by_value(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The q-quantile of v[0..n), sorting v. */
+static double quantile(double *v, size_t n, double q) {
+    qsort(v, n, sizeof *v, by_value);
+    return v[(size_t)(q * (double)(n - 1) + 0.5)];
+}
+
+/* Which batch operation a turn runs, on which keys. */
+typedef struct turn {
+    enum { PUT, GET, DEL, CHURN } op;
+    const uint64_t *keys, *out; /* out: the keys a churn deletes */
+    size_t n;
+    uint64_t expect; /* what the batch must return */
+} turn;
+
+static uint64_t run_turn(const duel_table *t, void *m, const turn *u) {
+    switch (u->op) {
+    case PUT:
+        return t->put(m, u->keys, u->n);
+    case GET:
+        return t->get(m, u->keys, u->n);
+    case DEL:
+        return t->del(m, u->keys, u->n);
+    default:
+        return t->churn(m, u->keys, u->out, u->n);
+    }
+}
+
+/* One batch on each table, in the order batch number b says; records ns per operation. */
+static void duel_batch(void *me, void *mb, const turn *u, size_t b, sample *s, const char *what) {
+    const duel_table *order[2] = {&duel_ebb, &duel_boost};
+    void *maps[2] = {me, mb};
+    double ns[2];
+    for (int k = 0; k < 2; k++) {
+        int w = (int)((b + (size_t)k) & 1u); /* ebb first on even batches, boost first on odd */
+        double t0 = now_ns();
+        uint64_t got = run_turn(order[w], maps[w], u);
+        ns[w] = (now_ns() - t0) / (double)u->n;
+        if (got != u->expect)
+            die("%s: %s returned %" PRIu64 " for a batch, not %" PRIu64, what, order[w]->name, got,
+                u->expect);
+    }
+    s->ebb[s->n] = ns[0];
+    s->boost[s->n] = ns[1];
+    s->n++;
+}
+
+static void report(const char *what, sample *s) {
+    double *ratio = malloc(s->n * sizeof *ratio);
+    if (!ratio) die("out of memory");
+    double total_ebb = 0, total_boost = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        ratio[i] = s->ebb[i] / s->boost[i];
+        total_ebb += s->ebb[i];
+        total_boost += s->boost[i];
+    }
+    double q1 = quantile(ratio, s->n, 0.25), med = quantile(ratio, s->n, 0.5),
+           q3 = quantile(ratio, s->n, 0.75);
+    printf("%-8s %8zu %11.1f %13.1f %14.3f   [%.3f, %.3f] %12.3f\n", what, s->n,
+           quantile(s->ebb, s->n, 0.5), quantile(s->boost, s->n, 0.5), med, q1, q3,
+           total_ebb / total_boost);
+    free(ratio);
+    s->n = 0;
+}
+
+static uint64_t arg(int argc, char **argv, int i, uint64_t dflt, uint64_t max, const char *what) {
+    if (i >= argc) return dflt;
+    char *end;
+    unsigned long long v = strtoull(argv[i], &end, 10);
+    if (argv[i][0] < '0' || argv[i][0] > '9' || *end || v == 0 || v > max)
+        die("%s must be an integer from 1 to %" PRIu64 ", not '%s'", what, max, argv[i]);
+    return v;
+}
+
+int main(int argc, char **argv) {
+    if (argc > 4) die("usage: duel [N] [ROUNDS] [BATCH]");
+    uint64_t n = arg(argc, argv, 1, 1000000, 1ull << 32, "N");
+    uint64_t rounds = arg(argc, argv, 2, 5, 1000, "ROUNDS");
+    uint64_t batch = arg(argc, argv, 3, 4096, 1u << 20, "BATCH");
+    if (batch > n) batch = n;
+    size_t pairs = (size_t)((n + batch - 1) / batch * rounds);
+    uint64_t *keys = malloc(n * sizeof *keys), *fresh = malloc(n * sizeof *fresh);
+    sample s = {malloc(pairs * sizeof(double)), malloc(pairs * sizeof(double)), 0};
+    if (!keys || !fresh || !s.ebb || !s.boost) die("out of memory");
+    void *me = duel_ebb.make(), *mb = duel_boost.make();
+    if (!me || !mb) die("out of memory");
+    printf("duel: ebb / boost::unordered_flat_map, u64 -> u64, %" PRIu64
+           " entries, batches of %" PRIu64 ", %" PRIu64 " rounds\n",
+           n, batch, rounds);
+    printf("%-8s %8s %11s %13s %14s   %-14s %12s\n", "op", "batches", "ebb ns/op", "boost ns/op",
+           "ratio median", "[q1, q3]", "total ratio");
+    for (uint64_t i = 0; i < n; i++)
+        keys[i] = key_of(i);
+    size_t b = 0;
+    for (uint64_t i = 0; i < n; i += batch, b++) {
+        size_t len = (size_t)(n - i < batch ? n - i : batch);
+        duel_batch(me, mb, &(turn){PUT, keys + i, NULL, len, len}, b, &s, "insert");
+    }
+    report("insert", &s);
+    for (uint64_t r = 0; r < rounds; r++)
+        for (uint64_t i = 0; i < n; i += batch, b++) {
+            size_t len = (size_t)(n - i < batch ? n - i : batch);
+            duel_batch(me, mb, &(turn){GET, keys + i, NULL, len, len}, b, &s, "hit");
+        }
+    report("hit", &s);
+    for (uint64_t i = 0; i < n; i++)
+        fresh[i] = key_of(n + i);
+    for (uint64_t r = 0; r < rounds; r++)
+        for (uint64_t i = 0; i < n; i += batch, b++) {
+            size_t len = (size_t)(n - i < batch ? n - i : batch);
+            duel_batch(me, mb, &(turn){GET, fresh + i, NULL, len, 0}, b, &s, "miss");
+        }
+    report("miss", &s);
+    /* Churn: round r inserts the keys of index n(r+1) .. n(r+2) and deletes those of the round
+     * before, so each key lives N pairs. */
+    for (uint64_t r = 0; r < rounds; r++) {
+        for (uint64_t i = 0; i < n; i += batch, b++) {
+            size_t len = (size_t)(n - i < batch ? n - i : batch);
+            for (size_t j = 0; j < len; j++)
+                fresh[i + j] = key_of(n * (r + 1) + i + j);
+            duel_batch(me, mb, &(turn){CHURN, fresh + i, keys + i, len, len}, b, &s, "churn");
+        }
+        uint64_t *t = keys;
+        keys = fresh;
+        fresh = t;
+    }
+    report("churn", &s);
+    for (uint64_t i = 0; i < n; i += batch, b++) {
+        size_t len = (size_t)(n - i < batch ? n - i : batch);
+        duel_batch(me, mb, &(turn){DEL, keys + i, NULL, len, len}, b, &s, "delete");
+    }
+    report("delete", &s);
+    printf(
+        "ratio: ebb's time / boost's on the same batch of keys, below 1 when ebb is faster; total\n"
+        "ratio: over every batch, so it counts the batches where a table resized (the median\n"
+        "does not), and a pause of the machine too\n");
+    duel_ebb.release(me);
+    duel_boost.release(mb);
+    free(keys);
+    free(fresh);
+    free(s.ebb);
+    free(s.boost);
+    return 0;
+}
