@@ -4,7 +4,7 @@ BUILD ?= build
 BOUT  := $(BUILD)/bench
 CC    ?= gcc
 CXX   ?= g++
-FLAGS := -O2 -g -Iinclude -Ibench -D_GNU_SOURCE
+FLAGS := -O2 -g -Iinclude -Ibench -D_GNU_SOURCE $(BENCH_CFLAGS)
 CFL   := -std=c11 $(FLAGS) -Wall -Wextra -Wpedantic
 CXXFL := -std=c++20 $(FLAGS) -Wall -Wextra
 LIB   := $(BUILD)/libebb.a
