@@ -518,28 +518,67 @@ static inline void EBB_M_(__release)(EBB_T_ *ebb_map_, EBB_ENTRY_ *e, EBB_K_ *ko
     (void)ebb_map_;
 }
 
-/* Remove key, releasing its entry as above. Most deletes find the key in the current table,
- * whose probe already knows the entry's path; the retiring table unwinds it from the hash. */
-static inline bool EBB_M_(__remove)(EBB_T_ *ebb_map_, EBB_K_ key, EBB_K_ *kout, EBB_V_ *vout) {
+/* After an entry left group g of the current table: pull entries back towards home if some
+ * live beyond g (ebb_core_repair), advance a resize under way, or start shrinking. */
+static void EBB_M_(__after_remove)(ebb_core *c, size_t g) {
+    if (ebb_group(&c->cur, g)[EBB_OVERFLOW] && !c->old.ctrl) ebb_core_repair(c, &EBB_M_(__type), g);
+    ebb_core_after_delete(c, &EBB_M_(__type));
+}
+
+/* The rest of a delete whose key is not in its home group g of the current table: probe on
+ * from g, then search the retiring table. */
+static bool EBB_M_(__remove_rest)(EBB_T_ *ebb_map_, uint64_t h, EBB_K_ key, EBB_K_ *kout,
+                                  EBB_V_ *vout, size_t g) {
     ebb_core *c = &ebb_map_->core;
-    uint64_t h = EBB_M_(__hash)(key, c->seed);
-    size_t g, d;
+    size_t d;
     unsigned i;
-    EBB_ENTRY_ *e = EBB_M_(__find)(&c->cur, 0, h, key, &g, &i, &d, true);
+    EBB_ENTRY_ *e = NULL;
+    if (ebb_group(&c->cur, g)[EBB_OVERFLOW])
+        e = EBB_M_(__find_on)(&c->cur, 0, h, key, g, &g, &i, &d);
     if (e) {
         EBB_M_(__release)(ebb_map_, e, kout, vout);
         ebb_table_erase_found(&c->cur, g, i, d);
-        if (ebb_group(&c->cur, g)[EBB_OVERFLOW] && !c->old.ctrl)
-            ebb_core_repair(c, &EBB_M_(__type), g);
-    } else {
-        if (c->old.count == 0) return false;
-        e = EBB_M_(__find)(&c->old, c->old.skip, h, key, &g, &i, &d, true);
-        if (!e) return false;
-        EBB_M_(__release)(ebb_map_, e, kout, vout);
-        ebb_table_erase(&c->old, g, i, h);
+        EBB_M_(__after_remove)(c, g);
+        return true;
     }
+    if (c->old.count == 0) return false;
+    e = EBB_M_(__find)(&c->old, c->old.skip, h, key, &g, &i, &d, true);
+    if (!e) return false;
+    EBB_M_(__release)(ebb_map_, e, kout, vout);
+    ebb_table_erase(&c->old, g, i, h);
     ebb_core_after_delete(c, &EBB_M_(__type));
     return true;
+}
+
+/* Remove key, releasing its entry as above. Most deletes find the key in its home group of the
+ * current table, with nothing else to do: that path is written out here and kept short, the
+ * rest is out of line. A delete waits on two cache misses (the control bytes, then the slot), and
+ * a loop of deletes overlaps them only as far as the processor can look ahead past one delete
+ * into the next: with the whole delete in one function, saving and restoring its registers
+ * alone made it 1.3x boost's time on a draining map (`make bench-duel`, with reserve()). */
+static inline bool EBB_M_(__remove)(EBB_T_ *ebb_map_, EBB_K_ key, EBB_K_ *kout, EBB_V_ *vout) {
+    const size_t group_bytes = EBB_GROUP_SLOTS * sizeof(EBB_ENTRY_);
+    ebb_core *c = &ebb_map_->core;
+    ebb_table *t = &c->cur;
+    uint64_t h = EBB_M_(__hash)(key, c->seed);
+    ebb_pattern tag = ebb_pattern_of_hash(h);
+    size_t g = ebb_home(h, t->ngroups);
+    unsigned char *ctrl = ebb_group(t, g);
+    unsigned char *slots = t->slots + g * group_bytes;
+    ebb_prefetch(slots, group_bytes);
+    for (unsigned m = ebb_match_pattern(ctrl, tag); m; m &= m - 1) {
+        unsigned i = ebb_lowest(m);
+        EBB_ENTRY_ *e = (EBB_ENTRY_ *)(void *)(slots + i * sizeof(EBB_ENTRY_));
+        if (EBB_M_(__holds)(e, h, key)) {
+            EBB_M_(__release)(ebb_map_, e, kout, vout);
+            ctrl[i] = 0; /* at home: no probe path to unwind (ebb_table_erase_found) */
+            t->count--;
+            if (ctrl[EBB_OVERFLOW] || c->old.ctrl || t->count < t->shrink_at)
+                EBB_M_(__after_remove)(c, g);
+            return true;
+        }
+    }
+    return EBB_M_(__remove_rest)(ebb_map_, h, key, kout, vout, g);
 }
 
 EBB_API_ bool EBB_M_(_delete)(EBB_T_ *m, EBB_K_ key) {
