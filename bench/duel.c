@@ -1,6 +1,7 @@
 /* bench/duel.c — ebb against boost::unordered_flat_map in one process, batch by batch.
  *
- *     build/bench/duel [N] [ROUNDS] [BATCH]      (defaults 1000000, 5, 4096; `make bench-duel`)
+ *     build/bench/duel [u64|str] [N] [ROUNDS] [BATCH]
+ *                                  (defaults u64, 1000000, 5, 4096; `make bench-duel`)
  *
  * The side-by-side drivers (bench/run.sh) time each table in a process of its own and interleave
  * rounds; on a shared VM the machine's speed drifts by more than the differences being measured
@@ -11,7 +12,8 @@
  * inside one batch moves one ratio, not the median. What both maps share instead is the cache:
  * each batch starts where the other map's has evicted some of its lines, alike for both.
  *
- * Workloads, u64 -> u64, N entries, keys key_of(i) (bench/common.h):
+ * Workloads, u64 -> u64 with keys key_of(i), or borrowed C string -> u64 with keys str_key(i)
+ * (11 to 40 bytes; bench/common.h), N entries:
  *   insert    both grow from empty to N, BATCH inserts at a time
  *   hit       ROUNDS passes over the N keys
  *   miss      ROUNDS passes over N keys that are absent
@@ -53,10 +55,13 @@ static double quantile(double *v, size_t n, double q) {
 /* Which batch operation a turn runs, on which keys. */
 typedef struct turn {
     enum { PUT, GET, DEL, CHURN } op;
-    const uint64_t *keys, *out; /* out: the keys a churn deletes */
+    const void *keys, *out; /* out: the keys a churn deletes */
     size_t n;
     uint64_t expect; /* what the batch must return */
 } turn;
+
+/* The two sides: ebb's table first, boost's second. */
+static const duel_table *side[2];
 
 static uint64_t run_turn(const duel_table *t, void *m, const turn *u) {
     switch (u->op) {
@@ -73,7 +78,7 @@ static uint64_t run_turn(const duel_table *t, void *m, const turn *u) {
 
 /* One batch on each table, in the order batch number b says; records ns per operation. */
 static void duel_batch(void *me, void *mb, const turn *u, size_t b, sample *s, const char *what) {
-    const duel_table *order[2] = {&duel_ebb, &duel_boost};
+    const duel_table *const *order = side;
     void *maps[2] = {me, mb};
     double ns[2];
     for (int k = 0; k < 2; k++) {
@@ -117,72 +122,109 @@ static uint64_t arg(int argc, char **argv, int i, uint64_t dflt, uint64_t max, c
     return v;
 }
 
+/* The keys of one kind: n of them, from index `first` on, into keys (8-byte elements: uint64_t,
+ * or pointers into text, STR_KEY_MAX + 1 bytes a key). */
+typedef struct keyset {
+    void *keys;
+    char *text; /* str: where the strings are */
+} keyset;
+
+static int strings; /* 1: string keys */
+
+static void make_keys(keyset *k, uint64_t first, uint64_t n) {
+    for (uint64_t i = 0; i < n; i++) {
+        if (strings) {
+            char *p = k->text + i * (STR_KEY_MAX + 1);
+            str_key(first + i, p);
+            ((const char **)k->keys)[i] = p;
+        } else {
+            ((uint64_t *)k->keys)[i] = key_of(first + i);
+        }
+    }
+}
+
+static keyset new_keyset(uint64_t n) {
+    keyset k = {malloc(n * 8), strings ? malloc(n * (STR_KEY_MAX + 1)) : NULL};
+    if (!k.keys || (strings && !k.text)) die("out of memory");
+    return k;
+}
+
+static const void *at(const keyset *k, uint64_t i) {
+    return (const char *)k->keys + i * 8;
+}
+
 int main(int argc, char **argv) {
-    if (argc > 4) die("usage: duel [N] [ROUNDS] [BATCH]");
-    uint64_t n = arg(argc, argv, 1, 1000000, 1ull << 32, "N");
-    uint64_t rounds = arg(argc, argv, 2, 5, 1000, "ROUNDS");
-    uint64_t batch = arg(argc, argv, 3, 4096, 1u << 20, "BATCH");
+    int a = 1;
+    if (a < argc && (!strcmp(argv[a], "u64") || !strcmp(argv[a], "str")))
+        strings = !strcmp(argv[a++], "str");
+    if (argc - a > 3) die("usage: duel [u64|str] [N] [ROUNDS] [BATCH]");
+    uint64_t n = arg(argc, argv, a, 1000000, 1ull << 32, "N");
+    uint64_t rounds = arg(argc, argv, a + 1, 5, 1000, "ROUNDS");
+    uint64_t batch = arg(argc, argv, a + 2, 4096, 1u << 20, "BATCH");
     if (batch > n) batch = n;
+    side[0] = strings ? &duel_ebb_str : &duel_ebb;
+    side[1] = strings ? &duel_boost_str : &duel_boost;
     size_t pairs = (size_t)((n + batch - 1) / batch * rounds);
-    uint64_t *keys = malloc(n * sizeof *keys), *fresh = malloc(n * sizeof *fresh);
+    keyset keys = new_keyset(n), fresh = new_keyset(n);
     sample s = {malloc(pairs * sizeof(double)), malloc(pairs * sizeof(double)), 0};
-    if (!keys || !fresh || !s.ebb || !s.boost) die("out of memory");
-    void *me = duel_ebb.make(), *mb = duel_boost.make();
+    if (!s.ebb || !s.boost) die("out of memory");
+    void *me = side[0]->make(), *mb = side[1]->make();
     if (!me || !mb) die("out of memory");
-    printf("duel: ebb / boost::unordered_flat_map, u64 -> u64, %" PRIu64
+    printf("duel: ebb / boost::unordered_flat_map, %s -> u64, %" PRIu64
            " entries, batches of %" PRIu64 ", %" PRIu64 " rounds\n",
-           n, batch, rounds);
+           strings ? "string" : "u64", n, batch, rounds);
     printf("%-8s %8s %11s %13s %14s   %-14s %12s\n", "op", "batches", "ebb ns/op", "boost ns/op",
            "ratio median", "[q1, q3]", "total ratio");
-    for (uint64_t i = 0; i < n; i++)
-        keys[i] = key_of(i);
+    make_keys(&keys, 0, n);
     size_t b = 0;
     for (uint64_t i = 0; i < n; i += batch, b++) {
         size_t len = (size_t)(n - i < batch ? n - i : batch);
-        duel_batch(me, mb, &(turn){PUT, keys + i, NULL, len, len}, b, &s, "insert");
+        duel_batch(me, mb, &(turn){PUT, at(&keys, i), NULL, len, len}, b, &s, "insert");
     }
     report("insert", &s);
     for (uint64_t r = 0; r < rounds; r++)
         for (uint64_t i = 0; i < n; i += batch, b++) {
             size_t len = (size_t)(n - i < batch ? n - i : batch);
-            duel_batch(me, mb, &(turn){GET, keys + i, NULL, len, len}, b, &s, "hit");
+            duel_batch(me, mb, &(turn){GET, at(&keys, i), NULL, len, len}, b, &s, "hit");
         }
     report("hit", &s);
-    for (uint64_t i = 0; i < n; i++)
-        fresh[i] = key_of(n + i);
+    make_keys(&fresh, n, n);
     for (uint64_t r = 0; r < rounds; r++)
         for (uint64_t i = 0; i < n; i += batch, b++) {
             size_t len = (size_t)(n - i < batch ? n - i : batch);
-            duel_batch(me, mb, &(turn){GET, fresh + i, NULL, len, 0}, b, &s, "miss");
+            duel_batch(me, mb, &(turn){GET, at(&fresh, i), NULL, len, 0}, b, &s, "miss");
         }
     report("miss", &s);
     /* Churn: round r inserts the keys of index n(r+1) .. n(r+2) and deletes those of the round
-     * before, so each key lives N pairs. */
+     * before, so each key lives N pairs; the strings of the keys deleted are then free for the
+     * next round's new ones. */
     for (uint64_t r = 0; r < rounds; r++) {
+        make_keys(&fresh, n * (r + 1), n);
         for (uint64_t i = 0; i < n; i += batch, b++) {
             size_t len = (size_t)(n - i < batch ? n - i : batch);
-            for (size_t j = 0; j < len; j++)
-                fresh[i + j] = key_of(n * (r + 1) + i + j);
-            duel_batch(me, mb, &(turn){CHURN, fresh + i, keys + i, len, len}, b, &s, "churn");
+            duel_batch(me, mb, &(turn){CHURN, at(&fresh, i), at(&keys, i), len, len}, b, &s,
+                       "churn");
         }
-        uint64_t *t = keys;
+        keyset t = keys;
         keys = fresh;
         fresh = t;
     }
     report("churn", &s);
     for (uint64_t i = 0; i < n; i += batch, b++) {
         size_t len = (size_t)(n - i < batch ? n - i : batch);
-        duel_batch(me, mb, &(turn){DEL, keys + i, NULL, len, len}, b, &s, "delete");
+        duel_batch(me, mb, &(turn){DEL, at(&keys, i), NULL, len, len}, b, &s, "delete");
     }
     report("delete", &s);
     printf(
         "ratio: ebb's time / boost's on the same batch of keys, below 1 when ebb is faster; total\n"
         "ratio: over every batch, so it counts the batches where a table resized (the median\n"
         "does not), and a pause of the machine too\n");
-    duel_ebb.release(me);
-    duel_boost.release(mb);
-    free(keys);
-    free(fresh);
+    side[0]->release(me);
+    side[1]->release(mb);
+    free(keys.keys);
+    free(keys.text);
+    free(fresh.keys);
+    free(fresh.text);
     free(s.ebb);
     free(s.boost);
     return 0;

@@ -1,8 +1,10 @@
 /* bench/duel.h — two tables in one process, timed batch by batch (bench/duel.c).
  *
- * Each table is a set of batch operations on a u64 -> u64 map: the loop over a batch runs
- * inside the table's own code, so each operation is inlined there as in the drivers, and only
- * one indirect call is paid per batch. */
+ * Each table is a set of batch operations on one map: the loop over a batch runs inside the
+ * table's own code, so each operation is inlined there as in the drivers, and only one indirect
+ * call is paid per batch. Keys come as an array of n elements of the table's key type: uint64_t
+ * for the u64 -> u64 maps, const char * (NUL-terminated, borrowed: the map keeps the pointer)
+ * for the string -> u64 maps. A value is derived from its key, so a lookup can check it. */
 #ifndef EBB_BENCH_DUEL_H
 #define EBB_BENCH_DUEL_H
 
@@ -15,16 +17,16 @@ extern "C" {
 
 typedef struct duel_table {
     const char *name;
-    void *(*make)(void);                                   /* NULL when out of memory */
-    void (*release)(void *m);                              /* frees the map */
-    uint64_t (*put)(void *m, const uint64_t *k, size_t n); /* value = key; new keys */
-    uint64_t (*get)(void *m, const uint64_t *k, size_t n); /* keys found */
-    uint64_t (*del)(void *m, const uint64_t *k, size_t n); /* keys found */
-    uint64_t (*churn)(void *m, const uint64_t *in, const uint64_t *out, size_t n);
+    void *(*make)(void);                               /* NULL when out of memory */
+    void (*release)(void *m);                          /* frees the map */
+    uint64_t (*put)(void *m, const void *k, size_t n); /* new keys */
+    uint64_t (*get)(void *m, const void *k, size_t n); /* keys found with their value */
+    uint64_t (*del)(void *m, const void *k, size_t n); /* keys found */
+    uint64_t (*churn)(void *m, const void *in, const void *out, size_t n);
     /* put in[i], then delete out[i], for each i: deletes that found their key */
 } duel_table;
 
-extern const duel_table duel_ebb, duel_boost;
+extern const duel_table duel_ebb, duel_boost, duel_ebb_str, duel_boost_str;
 
 #ifdef __cplusplus
 }

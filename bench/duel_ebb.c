@@ -1,6 +1,7 @@
-/* bench/duel_ebb.c — ebb's side of bench/duel.c: the template's u64 -> u64 map, with its own
- * seeded hash, as in bench/drv_ebb.c. */
+/* bench/duel_ebb.c — ebb's side of bench/duel.c: the template's maps with their own seeded
+ * hashes, as in bench/drv_ebb.c: u64 -> u64, and borrowed C string -> u64. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "duel.h"
 
@@ -9,47 +10,79 @@
 #define EBB_VAL  uint64_t
 #include "ebb/map.h"
 
-static void *make(void) {
-    duel_map *m = malloc(sizeof *m);
-    if (m) duel_map_init(m);
-    return m;
+#define EBB_NAME duel_smap
+#define EBB_KEY  const char *
+#define EBB_VAL  uint64_t
+#define EBB_CSTR_KEY
+#include "ebb/map.h"
+
+/* The value a string key is stored with: its length and first byte, cheap to check. */
+static inline uint64_t str_value(const char *k) {
+    return (uint64_t)strlen(k) << 8 | (unsigned char)k[0];
 }
 
-static void release(void *m) {
-    duel_map_destroy(m);
-    free(m);
-}
-
-static uint64_t put(void *m, const uint64_t *k, size_t n) {
-    uint64_t fresh = 0;
-    for (size_t i = 0; i < n; i++)
-        fresh += duel_map_put(m, k[i], k[i]) == EBB_INSERTED;
-    return fresh;
-}
-
-static uint64_t get(void *m, const uint64_t *k, size_t n) {
-    uint64_t found = 0;
-    for (size_t i = 0; i < n; i++) {
-        const uint64_t *v = duel_map_get(m, k[i]);
-        found += v && *v == k[i];
+/* One batch function per operation and key type: T the map's prefix, K the key type (a single
+ * name, for the macro's declarations), V(k) the value stored with key k. */
+typedef const char *duel_str;
+#define DUEL_OPS(T, K, V)                                                                          \
+    static void *T##_make(void) {                                                                  \
+        T *m = malloc(sizeof *m);                                                                  \
+        if (m) T##_init(m);                                                                        \
+        return m;                                                                                  \
+    }                                                                                              \
+    static void T##_release(void *m) {                                                             \
+        T##_destroy(m);                                                                            \
+        free(m);                                                                                   \
+    }                                                                                              \
+    static uint64_t T##_put_batch(void *m, const void *keys, size_t n) {                           \
+        const K *k = keys;                                                                         \
+        uint64_t fresh = 0;                                                                        \
+        for (size_t i = 0; i < n; i++)                                                             \
+            fresh += T##_put(m, k[i], V(k[i])) == EBB_INSERTED;                                    \
+        return fresh;                                                                              \
+    }                                                                                              \
+    static uint64_t T##_get_batch(void *m, const void *keys, size_t n) {                           \
+        const K *k = keys;                                                                         \
+        uint64_t found = 0;                                                                        \
+        for (size_t i = 0; i < n; i++) {                                                           \
+            const uint64_t *v = T##_get(m, k[i]);                                                  \
+            found += v && *v == V(k[i]);                                                           \
+        }                                                                                          \
+        return found;                                                                              \
+    }                                                                                              \
+    static uint64_t T##_del_batch(void *m, const void *keys, size_t n) {                           \
+        const K *k = keys;                                                                         \
+        uint64_t found = 0;                                                                        \
+        for (size_t i = 0; i < n; i++)                                                             \
+            found += T##_delete(m, k[i]);                                                          \
+        return found;                                                                              \
+    }                                                                                              \
+    static uint64_t T##_churn_batch(void *m, const void *in, const void *out, size_t n) {          \
+        const K *a = in;                                                                           \
+        const K *b = out;                                                                          \
+        uint64_t found = 0;                                                                        \
+        for (size_t i = 0; i < n; i++) {                                                           \
+            T##_put(m, a[i], V(a[i]));                                                             \
+            found += T##_delete(m, b[i]);                                                          \
+        }                                                                                          \
+        return found;                                                                              \
     }
-    return found;
-}
 
-static uint64_t del(void *m, const uint64_t *k, size_t n) {
-    uint64_t found = 0;
-    for (size_t i = 0; i < n; i++)
-        found += duel_map_delete(m, k[i]);
-    return found;
-}
+#define U64_VALUE(k) (k)
+DUEL_OPS(duel_map, uint64_t, U64_VALUE)
+DUEL_OPS(duel_smap, duel_str, str_value)
 
-static uint64_t churn(void *m, const uint64_t *in, const uint64_t *out, size_t n) {
-    uint64_t found = 0;
-    for (size_t i = 0; i < n; i++) {
-        duel_map_put(m, in[i], in[i]);
-        found += duel_map_delete(m, out[i]);
-    }
-    return found;
-}
-
-const duel_table duel_ebb = {"ebb", make, release, put, get, del, churn};
+const duel_table duel_ebb = {"ebb",
+                             duel_map_make,
+                             duel_map_release,
+                             duel_map_put_batch,
+                             duel_map_get_batch,
+                             duel_map_del_batch,
+                             duel_map_churn_batch};
+const duel_table duel_ebb_str = {"ebb",
+                                 duel_smap_make,
+                                 duel_smap_release,
+                                 duel_smap_put_batch,
+                                 duel_smap_get_batch,
+                                 duel_smap_del_batch,
+                                 duel_smap_churn_batch};

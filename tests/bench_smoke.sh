@@ -52,12 +52,14 @@ done
 # The duel (where boost is installed) runs every workload, its tables agreeing on every batch,
 # and rejects bad sizes.
 if [ -x "$BUILD/bench/duel" ]; then
-    du=$("$BUILD/bench/duel" 20000 2 1000) || { echo "bench_smoke: duel failed" >&2; exit 1; }
-    for op in insert hit miss churn delete; do
-        grep -Eq "^$op +[0-9]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +\[[0-9.]+, [0-9.]+\] +[0-9.]+$" <<<"$du" ||
-            { echo "bench_smoke: duel printed no $op row: $du" >&2; exit 1; }
+    for kind in u64 str; do
+        du=$("$BUILD/bench/duel" $kind 20000 2 1000) || { echo "bench_smoke: duel $kind failed" >&2; exit 1; }
+        for op in insert hit miss churn delete; do
+            grep -Eq "^$op +[0-9]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +\[[0-9.]+, [0-9.]+\] +[0-9.]+$" <<<"$du" ||
+                { echo "bench_smoke: duel $kind printed no $op row: $du" >&2; exit 1; }
+        done
     done
-    for bad in 0 -5 "10 0" "10 1 0" "10 1 2000000" "1 2 3 4"; do
+    for bad in 0 -5 "10 0" "10 1 0" "10 1 2000000" "1 2 3 4" "str 1 2 3 4" "u32 10"; do
         # shellcheck disable=SC2086 # the bad arguments are words on purpose
         if "$BUILD/bench/duel" $bad >/dev/null 2>&1; then
             echo "bench_smoke: duel accepted '$bad'" >&2; exit 1
