@@ -315,7 +315,8 @@ static const ebb_type EBB_M_(__type) = {sizeof(EBB_ENTRY_), EBB_M_(__hash_entry)
  * class is computed only by probes that get this far, not by every lookup (computing it up
  * front made 1M u64 hits and misses 1.15x slower). The group scan is written out here, in
  * __find and in __find_or_room: a shared helper returning the slot made the compiler store
- * __find's out-parameters and test the pointer on every hit. */
+ * __find's out-parameters and test the pointer on every hit. The API's lookup and delete use
+ * one (__in_group) for their home group only, and leave the rest out of line. */
 static EBB_ENTRY_ *EBB_M_(__find_on)(const ebb_table *t, size_t skip, uint64_t h, EBB_K_ key,
                                      size_t g, size_t *gout, unsigned *iout, size_t *dout) {
     const size_t group_bytes = EBB_GROUP_SLOTS * sizeof(EBB_ENTRY_);
@@ -405,6 +406,35 @@ static inline EBB_ENTRY_ *EBB_M_(__locate)(const EBB_T_ *m, uint64_t h, EBB_K_ k
     return EBB_M_(__find)(&m->core.old, m->core.old.skip, h, key, gout, iout, &d, expect_hit);
 }
 
+/* The entry holding key (hash h, tag pattern `tag`) among the slots of one group, whose control
+ * bytes are ctrl, and its slot in *iout; NULL when none does. */
+static inline EBB_ENTRY_ *EBB_M_(__in_group)(unsigned char *slots, const unsigned char *ctrl,
+                                             ebb_pattern tag, uint64_t h, EBB_K_ key,
+                                             unsigned *iout) {
+    for (unsigned m = ebb_match_pattern(ctrl, tag); m; m &= m - 1) {
+        unsigned i = ebb_lowest(m);
+        EBB_ENTRY_ *e = (EBB_ENTRY_ *)(void *)(slots + i * sizeof(EBB_ENTRY_));
+        if (EBB_M_(__holds)(e, h, key)) {
+            *iout = i;
+            return e;
+        }
+    }
+    return NULL;
+}
+
+/* The rest of a lookup whose key is not in its home group g of the current table: probe on from
+ * g, then search the retiring table. */
+EBB_OUT_OF_LINE static EBB_ENTRY_ *EBB_M_(__get_rest)(const EBB_T_ *m, uint64_t h, EBB_K_ key,
+                                                      size_t g) {
+    size_t d;
+    unsigned i;
+    EBB_ENTRY_ *e = NULL;
+    if (ebb_group(&m->core.cur, g)[EBB_OVERFLOW])
+        e = EBB_M_(__find_on)(&m->core.cur, 0, h, key, g, &g, &i, &d);
+    if (e || m->core.old.count == 0) return e;
+    return EBB_M_(__find)(&m->core.old, m->core.old.skip, h, key, &g, &i, &d, true);
+}
+
 /* ---- The API ---- */
 
 EBB_API_ void EBB_M_(_init_with)(EBB_T_ *m, const ebb_options *opt) {
@@ -420,12 +450,19 @@ EBB_API_ size_t EBB_M_(_count)(const EBB_T_ *m) {
     return ebb_core_count(&m->core);
 }
 
+/* A lookup: the home group of the current table here, the rest out of line (as for a delete,
+ * below: the shorter the common case, the more lookups a loop overlaps). */
 EBB_API_ EBB_V_ *EBB_M_(_get)(const EBB_T_ *m, EBB_K_ key) {
+    const size_t group_bytes = EBB_GROUP_SLOTS * sizeof(EBB_ENTRY_);
+    const ebb_table *t = &m->core.cur;
     uint64_t h = EBB_M_(__hash)(key, m->core.seed);
-    ebb_table *t;
-    size_t g;
+    size_t g = ebb_home(h, t->ngroups);
+    const unsigned char *ctrl = ebb_group(t, g);
+    unsigned char *slots = t->slots + g * group_bytes;
+    ebb_prefetch(slots, group_bytes);
     unsigned i;
-    EBB_ENTRY_ *e = EBB_M_(__locate)(m, h, key, &t, &g, &i, true);
+    EBB_ENTRY_ *e = EBB_M_(__in_group)(slots, ctrl, ebb_pattern_of_hash(h), h, key, &i);
+    if (!e && (ctrl[EBB_OVERFLOW] || m->core.old.count)) e = EBB_M_(__get_rest)(m, h, key, g);
     return e ? &e->val : NULL;
 }
 
@@ -520,15 +557,15 @@ static inline void EBB_M_(__release)(EBB_T_ *ebb_map_, EBB_ENTRY_ *e, EBB_K_ *ko
 
 /* After an entry left group g of the current table: pull entries back towards home if some
  * live beyond g (ebb_core_repair), advance a resize under way, or start shrinking. */
-static void EBB_M_(__after_remove)(ebb_core *c, size_t g) {
+EBB_OUT_OF_LINE static void EBB_M_(__after_remove)(ebb_core *c, size_t g) {
     if (ebb_group(&c->cur, g)[EBB_OVERFLOW] && !c->old.ctrl) ebb_core_repair(c, &EBB_M_(__type), g);
     ebb_core_after_delete(c, &EBB_M_(__type));
 }
 
 /* The rest of a delete whose key is not in its home group g of the current table: probe on
  * from g, then search the retiring table. */
-static bool EBB_M_(__remove_rest)(EBB_T_ *ebb_map_, uint64_t h, EBB_K_ key, EBB_K_ *kout,
-                                  EBB_V_ *vout, size_t g) {
+EBB_OUT_OF_LINE static bool EBB_M_(__remove_rest)(EBB_T_ *ebb_map_, uint64_t h, EBB_K_ key,
+                                                  EBB_K_ *kout, EBB_V_ *vout, size_t g) {
     ebb_core *c = &ebb_map_->core;
     size_t d;
     unsigned i;
@@ -567,19 +604,14 @@ static inline bool EBB_M_(__remove)(EBB_T_ *ebb_map_, EBB_K_ key, EBB_K_ *kout, 
     unsigned char *ctrl = ebb_group(t, g);
     unsigned char *slots = t->slots + g * group_bytes;
     ebb_prefetch(slots, group_bytes);
-    for (unsigned m = ebb_match_pattern(ctrl, tag); m; m &= m - 1) {
-        unsigned i = ebb_lowest(m);
-        EBB_ENTRY_ *e = (EBB_ENTRY_ *)(void *)(slots + i * sizeof(EBB_ENTRY_));
-        if (EBB_M_(__holds)(e, h, key)) {
-            EBB_M_(__release)(ebb_map_, e, kout, vout);
-            ctrl[i] = 0; /* at home: no probe path to unwind (ebb_table_erase_found) */
-            t->count--;
-            if (ctrl[EBB_OVERFLOW] || c->old.ctrl || t->count < t->shrink_at)
-                EBB_M_(__after_remove)(c, g);
-            return true;
-        }
-    }
-    return EBB_M_(__remove_rest)(ebb_map_, h, key, kout, vout, g);
+    unsigned i;
+    EBB_ENTRY_ *e = EBB_M_(__in_group)(slots, ctrl, tag, h, key, &i);
+    if (!e) return EBB_M_(__remove_rest)(ebb_map_, h, key, kout, vout, g);
+    EBB_M_(__release)(ebb_map_, e, kout, vout);
+    ctrl[i] = 0; /* at home: no probe path to unwind (ebb_table_erase_found) */
+    t->count--;
+    if (ctrl[EBB_OVERFLOW] || c->old.ctrl || t->count < t->shrink_at) EBB_M_(__after_remove)(c, g);
+    return true;
 }
 
 EBB_API_ bool EBB_M_(_delete)(EBB_T_ *m, EBB_K_ key) {

@@ -56,6 +56,14 @@
 extern "C" {
 #endif
 
+/* For the rare paths of an operation whose common case is inline: kept out of line so that the
+ * common case stays short (no registers saved for the rare path's sake). */
+#if defined(__GNUC__) || defined(__clang__)
+#define EBB_OUT_OF_LINE __attribute__((noinline))
+#else
+#define EBB_OUT_OF_LINE
+#endif
+
 #define EBB_GROUP_SLOTS 15
 #define EBB_CTRL_BYTES  16
 #define EBB_OVERFLOW    15  /* index of the overflow mask in the control bytes */
