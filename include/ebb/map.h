@@ -316,7 +316,7 @@ static const ebb_type EBB_M_(__type) = {sizeof(EBB_ENTRY_), EBB_M_(__hash_entry)
  * front made 1M u64 hits and misses 1.15x slower). The group scan is written out here, in
  * __find and in __find_or_room: a shared helper returning the slot made the compiler store
  * __find's out-parameters and test the pointer on every hit. The API's lookup and delete use
- * one (__in_group) for their home group only, and leave the rest out of line. */
+ * one (__in_group) for their home group only, and leave the rest out of line (__find_rest). */
 static EBB_ENTRY_ *EBB_M_(__find_on)(const ebb_table *t, size_t skip, uint64_t h, EBB_K_ key,
                                      size_t g, size_t *gout, unsigned *iout, size_t *dout) {
     const size_t group_bytes = EBB_GROUP_SLOTS * sizeof(EBB_ENTRY_);
@@ -422,17 +422,21 @@ static inline EBB_ENTRY_ *EBB_M_(__in_group)(unsigned char *slots, const unsigne
     return NULL;
 }
 
-/* The rest of a lookup whose key is not in its home group g of the current table: probe on from
- * g, then search the retiring table. */
-EBB_OUT_OF_LINE static EBB_ENTRY_ *EBB_M_(__get_rest)(const EBB_T_ *m, uint64_t h, EBB_K_ key,
-                                                      size_t g) {
-    size_t d;
-    unsigned i;
+/* The rest of a search whose key is not in its home group g of the current table: probe on from
+ * g, then search the retiring table. Reports, as __locate does, the table, group, slot and (for
+ * the current table) distance from home; g is passed by value, so that a caller's stays out of
+ * memory on its common path. */
+EBB_OUT_OF_LINE static EBB_ENTRY_ *EBB_M_(__find_rest)(const EBB_T_ *m, uint64_t h, EBB_K_ key,
+                                                       size_t g, ebb_table **tout, size_t *gout,
+                                                       unsigned *iout, size_t *dout) {
+    const ebb_core *c = &m->core;
+    *tout = (ebb_table *)&c->cur;
     EBB_ENTRY_ *e = NULL;
-    if (ebb_group(&m->core.cur, g)[EBB_OVERFLOW])
-        e = EBB_M_(__find_on)(&m->core.cur, 0, h, key, g, &g, &i, &d);
-    if (e || m->core.old.count == 0) return e;
-    return EBB_M_(__find)(&m->core.old, m->core.old.skip, h, key, &g, &i, &d, true);
+    if (ebb_group(&c->cur, g)[EBB_OVERFLOW])
+        e = EBB_M_(__find_on)(&c->cur, 0, h, key, g, gout, iout, dout);
+    if (e || c->old.count == 0) return e;
+    *tout = (ebb_table *)&c->old;
+    return EBB_M_(__find)(&c->old, c->old.skip, h, key, gout, iout, dout, true);
 }
 
 /* ---- The API ---- */
@@ -462,7 +466,11 @@ EBB_API_ EBB_V_ *EBB_M_(_get)(const EBB_T_ *m, EBB_K_ key) {
     ebb_prefetch(slots, group_bytes);
     unsigned i;
     EBB_ENTRY_ *e = EBB_M_(__in_group)(slots, ctrl, ebb_pattern_of_hash(h), h, key, &i);
-    if (!e && (ctrl[EBB_OVERFLOW] || m->core.old.count)) e = EBB_M_(__get_rest)(m, h, key, g);
+    if (!e && (ctrl[EBB_OVERFLOW] || m->core.old.count)) {
+        ebb_table *ft; /* where the rest found it: not needed here */
+        size_t fg, fd;
+        e = EBB_M_(__find_rest)(m, h, key, g, &ft, &fg, &i, &fd);
+    }
     return e ? &e->val : NULL;
 }
 
@@ -562,28 +570,23 @@ EBB_OUT_OF_LINE static void EBB_M_(__after_remove)(ebb_core *c, size_t g) {
     ebb_core_after_delete(c, &EBB_M_(__type));
 }
 
-/* The rest of a delete whose key is not in its home group g of the current table: probe on
- * from g, then search the retiring table. */
+/* The rest of a delete whose key is not in its home group g of the current table. */
 EBB_OUT_OF_LINE static bool EBB_M_(__remove_rest)(EBB_T_ *ebb_map_, uint64_t h, EBB_K_ key,
                                                   EBB_K_ *kout, EBB_V_ *vout, size_t g) {
     ebb_core *c = &ebb_map_->core;
+    ebb_table *t;
     size_t d;
     unsigned i;
-    EBB_ENTRY_ *e = NULL;
-    if (ebb_group(&c->cur, g)[EBB_OVERFLOW])
-        e = EBB_M_(__find_on)(&c->cur, 0, h, key, g, &g, &i, &d);
-    if (e) {
-        EBB_M_(__release)(ebb_map_, e, kout, vout);
-        ebb_table_erase_found(&c->cur, g, i, d);
-        EBB_M_(__after_remove)(c, g);
-        return true;
-    }
-    if (c->old.count == 0) return false;
-    e = EBB_M_(__find)(&c->old, c->old.skip, h, key, &g, &i, &d, true);
+    EBB_ENTRY_ *e = EBB_M_(__find_rest)(ebb_map_, h, key, g, &t, &g, &i, &d);
     if (!e) return false;
     EBB_M_(__release)(ebb_map_, e, kout, vout);
-    ebb_table_erase(&c->old, g, i, h);
-    ebb_core_after_delete(c, &EBB_M_(__type));
+    if (t == &c->cur) {
+        ebb_table_erase_found(t, g, i, d);
+        EBB_M_(__after_remove)(c, g);
+    } else {
+        ebb_table_erase(t, g, i, h);
+        ebb_core_after_delete(c, &EBB_M_(__type));
+    }
     return true;
 }
 
