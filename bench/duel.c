@@ -78,16 +78,15 @@ static uint64_t run_turn(const duel_table *t, void *m, const turn *u) {
 
 /* One batch on each table, in the order batch number b says; records ns per operation. */
 static void duel_batch(void *me, void *mb, const turn *u, size_t b, sample *s, const char *what) {
-    const duel_table *const *order = side;
     void *maps[2] = {me, mb};
     double ns[2];
     for (int k = 0; k < 2; k++) {
         int w = (int)((b + (size_t)k) & 1u); /* ebb first on even batches, boost first on odd */
         double t0 = now_ns();
-        uint64_t got = run_turn(order[w], maps[w], u);
+        uint64_t got = run_turn(side[w], maps[w], u);
         ns[w] = (now_ns() - t0) / (double)u->n;
         if (got != u->expect)
-            die("%s: %s returned %" PRIu64 " for a batch, not %" PRIu64, what, order[w]->name, got,
+            die("%s: %s returned %" PRIu64 " for a batch, not %" PRIu64, what, side[w]->name, got,
                 u->expect);
     }
     s->ebb[s->n] = ns[0];
@@ -153,6 +152,17 @@ static const void *at(const keyset *k, uint64_t i) {
     return (const char *)k->keys + i * 8;
 }
 
+/* One pass of op over all n keys (and, for a churn, the n keys it deletes), a batch at a time;
+ * every batch must find all its keys, or none (found == 0). b numbers the batches. */
+static void pass(void *me, void *mb, int op, const keyset *in, const keyset *out, uint64_t n,
+                 uint64_t batch, int found, size_t *b, sample *s, const char *what) {
+    for (uint64_t i = 0; i < n; i += batch, (*b)++) {
+        size_t len = (size_t)(n - i < batch ? n - i : batch);
+        turn u = {op, at(in, i), out ? at(out, i) : NULL, len, found ? len : 0};
+        duel_batch(me, mb, &u, *b, s, what);
+    }
+}
+
 int main(int argc, char **argv) {
     int a = 1;
     if (a < argc && (!strcmp(argv[a], "u64") || !strcmp(argv[a], "str")))
@@ -177,43 +187,27 @@ int main(int argc, char **argv) {
            "ratio median", "[q1, q3]", "total ratio");
     make_keys(&keys, 0, n);
     size_t b = 0;
-    for (uint64_t i = 0; i < n; i += batch, b++) {
-        size_t len = (size_t)(n - i < batch ? n - i : batch);
-        duel_batch(me, mb, &(turn){PUT, at(&keys, i), NULL, len, len}, b, &s, "insert");
-    }
+    pass(me, mb, PUT, &keys, NULL, n, batch, 1, &b, &s, "insert");
     report("insert", &s);
     for (uint64_t r = 0; r < rounds; r++)
-        for (uint64_t i = 0; i < n; i += batch, b++) {
-            size_t len = (size_t)(n - i < batch ? n - i : batch);
-            duel_batch(me, mb, &(turn){GET, at(&keys, i), NULL, len, len}, b, &s, "hit");
-        }
+        pass(me, mb, GET, &keys, NULL, n, batch, 1, &b, &s, "hit");
     report("hit", &s);
     make_keys(&fresh, n, n);
     for (uint64_t r = 0; r < rounds; r++)
-        for (uint64_t i = 0; i < n; i += batch, b++) {
-            size_t len = (size_t)(n - i < batch ? n - i : batch);
-            duel_batch(me, mb, &(turn){GET, at(&fresh, i), NULL, len, 0}, b, &s, "miss");
-        }
+        pass(me, mb, GET, &fresh, NULL, n, batch, 0, &b, &s, "miss");
     report("miss", &s);
     /* Churn: round r inserts the keys of index n(r+1) .. n(r+2) and deletes those of the round
      * before, so each key lives N pairs; the strings of the keys deleted are then free for the
      * next round's new ones. */
     for (uint64_t r = 0; r < rounds; r++) {
         make_keys(&fresh, n * (r + 1), n);
-        for (uint64_t i = 0; i < n; i += batch, b++) {
-            size_t len = (size_t)(n - i < batch ? n - i : batch);
-            duel_batch(me, mb, &(turn){CHURN, at(&fresh, i), at(&keys, i), len, len}, b, &s,
-                       "churn");
-        }
+        pass(me, mb, CHURN, &fresh, &keys, n, batch, 1, &b, &s, "churn");
         keyset t = keys;
         keys = fresh;
         fresh = t;
     }
     report("churn", &s);
-    for (uint64_t i = 0; i < n; i += batch, b++) {
-        size_t len = (size_t)(n - i < batch ? n - i : batch);
-        duel_batch(me, mb, &(turn){DEL, at(&keys, i), NULL, len, len}, b, &s, "delete");
-    }
+    pass(me, mb, DEL, &keys, NULL, n, batch, 1, &b, &s, "delete");
     report("delete", &s);
     printf(
         "ratio: ebb's time / boost's on the same batch of keys, below 1 when ebb is faster; total\n"
