@@ -250,8 +250,8 @@ static inline void ebb_note_distance(ebb_table_head *h, size_t distance, int del
  * following one another. One line: the best trade measured between hits (which gain: 1M u64 hits
  * 30 -> 21 ns) and misses (which pay for a fetch they do not use: at 10M, two lines doubled the
  * miss time, one line costs 1.4x, none 1.0x). Against boost in one process (`make bench-duel`,
- * 1M u64): with it hits take 1.03-1.05x boost's time and misses 1.06-1.13x, without it 1.24-1.31x
- * and 1.01-1.06x. EBB_PREFETCH_BYTES overrides it. */
+ * 1M u64, commit b782c3a): with it hits took 1.03-1.05x boost's time and misses 1.06-1.13x,
+ * without it 1.24-1.31x and 1.01-1.06x. EBB_PREFETCH_BYTES overrides it. */
 #ifndef EBB_PREFETCH_BYTES
 #define EBB_PREFETCH_BYTES 64
 #endif
