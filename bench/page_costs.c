@@ -3,7 +3,8 @@
  *
  *   1. pages: per 4 KiB page, in chunks of 8 KiB to 256 KiB over a 64 MiB mapping, the cost of
  *      faulting in fresh pages ahead (MADV_POPULATE_WRITE), of releasing them (MADV_DONTNEED), and
- *      of moving resident pages from one mapping into another (mremap), which is what a shrink's
+ *      of moving resident pages from one mapping into another (mremap, the source left mapped and
+ *      empty: MREMAP_DONTUNMAP), which is what a shrink's
  *      recycling does instead of the other two; and of the page fault a first write takes, which
  *      is how a table's slot pages come in;
  *   2. delete: deleting every key of a map of N u64 -> u64 one by one, user and system time per
@@ -84,7 +85,8 @@ static void pages_round(size_t chunk, double *pop, double *rel, double *mov, dou
     memset(a, 1, SPAN); /* resident again, to be moved */
     t = now();
     for (size_t off = 0; off < SPAN; off += chunk)
-        if (mremap(a + off, chunk, chunk, MREMAP_MAYMOVE | MREMAP_FIXED, b + off) == MAP_FAILED) {
+        if (mremap(a + off, chunk, chunk, MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP,
+                   b + off) == MAP_FAILED) {
             perror("page_costs: mremap");
             exit(1);
         }

@@ -35,6 +35,7 @@
  * one fills them. Transparent huge pages are declined for tables: a fault that zeroes 2 MiB would
  * be the stall this design avoids. Smaller tables use calloc, or the user's allocator hook for
  * everything. */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -44,6 +45,9 @@
 
 #include "ebb/table.h"
 
+#ifndef MREMAP_DONTUNMAP
+#define MREMAP_DONTUNMAP 4 /* Linux 5.7 */
+#endif
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23 /* Linux 5.14; older kernels say EINVAL and we fault lazily */
 #endif
@@ -251,8 +255,12 @@ static bool slots_hold_entries(const ebb_table *t, size_t entry_size, const unsi
  * kernel neither zeroes, frees nor allocates). It needs no zeroes: a slot is read only when its
  * control byte says it is taken, and control bytes are never recycled. So the chunk goes to the
  * current table's populate frontier, moved first past the groups that migration is filling now,
- * provided no entry lives in the pages it replaces (an insert may have put one there). Whether it
- * moved [src, src+len). */
+ * provided no entry lives in the pages it replaces (an insert may have put one there). The
+ * source stays mapped, empty (MREMAP_DONTUNMAP): a plain move would leave a hole in the retiring
+ * table, where another mmap (another map's table, a large malloc block) could land, to be
+ * unmapped with the table once it retires. Whether it moved [src, src+len). */
+static _Atomic bool can_recycle = true; /* false once the kernel turned MREMAP_DONTUNMAP down */
+
 static bool recycle(ebb_core *c, const ebb_type *ty, unsigned char *src, size_t len) {
     ebb_table *cur = &c->cur;
     ebb_table_head *h = ebb_head(cur);
@@ -268,7 +276,11 @@ static bool recycle(ebb_core *c, const ebb_type *ty, unsigned char *src, size_t 
     if (dst < past_front) dst = align_up(past_front, page);
     if (dst + len > align_down(cur->counts, page)) return false; /* counts must stay */
     if (slots_hold_entries(cur, ty->entry_size, dst, len)) return false;
-    if (mremap(src, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, dst) == MAP_FAILED) {
+    if (!atomic_load_explicit(&can_recycle, memory_order_relaxed)) return false;
+    if (mremap(src, len, len, MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP, dst) ==
+        MAP_FAILED) {
+        /* A kernel without MREMAP_DONTUNMAP says EINVAL: release instead from now on. */
+        if (errno == EINVAL) atomic_store_explicit(&can_recycle, false, memory_order_relaxed);
         /* The kernel may have unmapped dst before failing (for one, when src spans two mappings,
          * as it does in a table that received recycled pages itself): map it again, empty. */
         map_pages(dst, len);
