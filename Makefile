@@ -2,7 +2,8 @@
 #
 #   make              library (build/libebb.a, build/libebb.so) and the tool (build/ebb)
 #   make demo         build everything, run the demonstration (DEMO_ARGS="--entries N")
-#   make test         build and run every test; then the whole suite again under ASan+UBSan
+#   make test         build and run every test; then the whole suite again under ASan+UBSan,
+#                     and the threaded tests under TSan
 #   make install      PREFIX=/usr/local DESTDIR= : headers, libraries, tool, pkg-config, CMake
 #   make bench-boost  ebb next to boost::unordered_flat_map (installs libboost1.81-dev)
 #   make bench-pages  what returning memory costs here: page faults, releases, mremap, deletes
@@ -16,7 +17,8 @@
 #                     BENCH_CFLAGS="-D..." builds the drivers with a variant of the template)
 #   make format       clang-format every source file
 #
-# One build tree per flavour: BUILD=build (default, -O2) or BUILD=build/asan SAN=1.
+# One build tree per flavour: BUILD=build (default, -O2), BUILD=build/asan SAN=1 (ASan+UBSan) or
+# BUILD=build/tsan SAN=thread.
 
 .DEFAULT_GOAL := all
 BUILD   ?= build
@@ -30,6 +32,10 @@ WARN := -Wall -Wextra -Wpedantic
 ifeq ($(SAN),1)
 OPT      := -O1
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+ifeq ($(SAN),thread)
+OPT      := -O1
+SANFLAGS := -fsanitize=thread -fno-omit-frame-pointer
 endif
 ALL_CPPFLAGS := -Iinclude -D_GNU_SOURCE $(CPPFLAGS)
 ALL_CFLAGS   := -std=c11 $(OPT) -g -fPIC $(WARN) $(SANFLAGS) $(CFLAGS)
@@ -72,7 +78,7 @@ $(BUILD)/libebb.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
 $(BUILD)/libebb.so: $(LIB_OBJ)
-	$(CC) -shared -Wl,-soname,libebb.so.$(SOVER) $(ALL_LDFLAGS) -o $@ $^
+	$(CC) -shared -Wl,-soname,libebb.so.$(SOVER) $(ALL_LDFLAGS) -o $@ $^ -lpthread
 
 # Everything of the tool but main(), so tests can link its parts.
 $(BUILD)/libebbtool.a: $(TOOLLIB_OBJ)
@@ -95,11 +101,14 @@ tests: all $(TESTS) $(HELPERS) $(EXAMPLES)
 demo: all
 	$(BUILD)/ebb demo $(DEMO_ARGS)
 
-# The suite runs twice: optimised, then instrumented with ASan+UBSan (LeakSanitizer included).
+# The suite runs twice: optimised, then instrumented with ASan+UBSan (LeakSanitizer included);
+# the tests with threads (the pager's) also run under TSan.
+TSAN_TESTS := build/tsan/tests/test_pager
 test:
 	$(MAKE) tests BUILD=build
 	$(MAKE) tests BUILD=build/asan SAN=1
-	tests/run.sh build build/asan
+	$(MAKE) $(TSAN_TESTS) BUILD=build/tsan SAN=thread
+	tests/run.sh build build/asan build/tsan
 
 test-run: tests
 	tests/run.sh $(BUILD)

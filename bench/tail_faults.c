@@ -1,6 +1,6 @@
 /* bench/tail_faults.c — what the slowest inserts and deletes were doing.
  *
- *     build/bench/tail_faults [N] [THRESHOLD_US]     (defaults 10000000 and 100)
+ *     build/bench/tail_faults [N] [THRESHOLD_US] [inline|pager]   (defaults 10000000 100 inline)
  *
  * Grows an ebb_u64map from empty to N random keys and deletes them all, as the tail workload of
  * `make bench` does (docs/benchmarks.md, section 3), and sorts every operation by what else
@@ -15,13 +15,17 @@
  * of a key from another stream (almost surely a miss: it reads the control bytes, as an insert
  * or delete does, but never writes, resizes or allocates), and at the end an empty operation.
  * getrusage costs a system call on each side, outside the timed interval, so this run is slower
- * than the demo; it is a diagnosis, not a benchmark. */
+ * than the demo; it is a diagnosis, not a benchmark.
+ *
+ * "pager" runs the same with ebb_pager_start(): retired tables are then unmapped on the pager's
+ * thread (page faults are counted for this thread only, RUSAGE_THREAD). */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <time.h>
 
@@ -117,8 +121,8 @@ static void time_lookup(const ebb_u64map *m, tally *t, uint64_t key, double thre
 }
 
 int main(int argc, char **argv) {
-    if (argc > 3) {
-        fprintf(stderr, "usage: tail_faults [N] [THRESHOLD_US]\n");
+    if (argc > 4) {
+        fprintf(stderr, "usage: tail_faults [N] [THRESHOLD_US] [inline|pager]\n");
         return 2;
     }
     char *end = NULL;
@@ -132,6 +136,17 @@ int main(int argc, char **argv) {
         fprintf(stderr, "tail_faults: THRESHOLD_US must be a positive number, not '%s'\n", argv[2]);
         return 2;
     }
+    bool pager = argc > 3 && strcmp(argv[3], "pager") == 0;
+    if (argc > 3 && !pager && strcmp(argv[3], "inline") != 0) {
+        fprintf(stderr, "tail_faults: the third argument is 'inline' or 'pager', not '%s'\n",
+                argv[3]);
+        return 2;
+    }
+    if (pager && ebb_pager_start() != EBB_OK) {
+        fprintf(stderr, "tail_faults: the pager did not start\n");
+        return 1;
+    }
+    printf("unmapping: %s\n", pager ? "on the pager's thread" : "inline");
     ebb_u64map m;
     ebb_u64map_init(&m);
     static tally ins, del, miss, noise;

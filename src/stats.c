@@ -14,6 +14,8 @@ const char *ebb_strerror(int status) {
         return "out of memory";
     case EBB_EINVAL:
         return "invalid argument";
+    case EBB_ESYS:
+        return "the system refused a resource";
     default:
         return "unknown status";
     }

@@ -34,7 +34,7 @@
  * faults in almost nothing, because the retiring table frees slot bytes twice as fast as the new
  * one fills them. Transparent huge pages are declined for tables: a fault that zeroes 2 MiB would
  * be the stall this design avoids. Smaller tables use calloc, or the user's allocator hook for
- * everything. */
+ * everything. With the pager running (src/pager.c), every munmap goes to its thread. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdatomic.h>
@@ -44,6 +44,7 @@
 #include <unistd.h>
 
 #include "ebb/table.h"
+#include "pager.h"
 
 #ifndef MREMAP_DONTUNMAP
 #define MREMAP_DONTUNMAP 4 /* Linux 5.7 */
@@ -193,7 +194,7 @@ static void table_free(const ebb_core *c, ebb_table *t) {
     if (!is_allocated(t)) return;
     ebb_table_head *h = ebb_head(t);
     if (h->mapped)
-        munmap(h, h->bytes);
+        ebb_pages_unmap(h, h->bytes); /* on the pager when it runs (src/pager.c) */
     else if (c->alloc)
         c->alloc->free(c->alloc->ctx, h, h->bytes);
     else
@@ -327,7 +328,8 @@ static void migrated_ends(const ebb_table *t, size_t entry_size, unsigned char *
  * is left of it, so that unmapping the table (retire_step) finds nothing resident to free: its
  * overflow counts and away bits alone, three bytes a group, once made that munmap take 150-330
  * us at 10M entries. Slot pages go to the current table where they can (recycle), back to the
- * system otherwise. One system call at most; whether it made one. */
+ * system otherwise. These calls stay on the map's thread even when the pager runs
+ * (src/pager.c says why). One system call at most; whether it made one. */
 static bool release_migrated(ebb_core *c, const ebb_type *ty) {
     ebb_table *t = &c->old;
     ebb_table_head *h = ebb_head(t);
@@ -363,12 +365,14 @@ static bool release_migrated(ebb_core *c, const ebb_type *ty) {
 /* Once the retiring table is empty, free it; a large mapped one is unmapped from its end over
  * several steps instead, because one munmap of hundreds of megabytes (tearing down its page
  * tables) takes longer than an operation may (130-150 us for 256 MiB on these VMs). Until
- * then it stays as c->old with nothing in it, which lookups, iteration and stats skip. */
+ * then it stays as c->old with nothing in it, which lookups, iteration and stats skip. With the
+ * pager running, the whole table goes to it in one call, resident leftovers included. */
 static void retire_step(ebb_core *c, const ebb_type *ty) {
     ebb_table_head *h = ebb_head(&c->old);
     c->old.skip = c->old.ngroups;
-    if (release_migrated(c, ty)) return; /* what is still resident first, a chunk a step */
-    if (!h->mapped || h->bytes <= UNMAP_STEP) {
+    bool whole = h->mapped && ebb_pager_running(); /* the pager takes all of it at once */
+    if (!whole && release_migrated(c, ty)) return; /* what is still resident, a chunk a step */
+    if (whole || !h->mapped || h->bytes <= UNMAP_STEP) {
         table_free(c, &c->old);
         c->old = (ebb_table){0};
         return;

@@ -30,7 +30,10 @@ for line in "chunk  256 KiB" "shrinking (the default)" "held by reserve()"; do
 done
 # The tail diagnosis runs and sorts every operation into one kind: at a threshold below any
 # operation's time, each is slow, and the rows of an operation add up to how many it timed.
-tf=$("$BUILD/bench/tail_faults" 20000 0.001) || { echo "bench_smoke: tail_faults failed" >&2; exit 1; }
+# Both ways of unmapping: inline, and on the pager's thread.
+for mode in inline pager; do
+tf=$("$BUILD/bench/tail_faults" 20000 0.001 $mode) || { echo "bench_smoke: tail_faults $mode failed" >&2; exit 1; }
+grep -q "^unmapping: " <<<"$tf" || { echo "bench_smoke: tail_faults $mode: no mode line" >&2; exit 1; }
 tf_row='^[a-z]+ +(page fault|resize step|neither) +([0-9]+) ops .*: +([0-9]+) +\( *[0-9.]+ per s\)$'
 for what in insert:20000 delete:20000 lookup:40000 empty:40000; do
     op=${what%:*} ops=0 slow=0
@@ -43,7 +46,8 @@ for what in insert:20000 delete:20000 lookup:40000 empty:40000; do
         echo "$tf" >&2; exit 1
     fi
 done
-for bad in 0 -5 "10 nan" "10 1 2"; do
+done
+for bad in 0 -5 "10 nan" "10 1 2" "10 1 pager x"; do
     # shellcheck disable=SC2086 # the bad arguments are words on purpose
     if "$BUILD/bench/tail_faults" $bad >/dev/null 2>&1; then
         echo "bench_smoke: tail_faults accepted '$bad'" >&2; exit 1

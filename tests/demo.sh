@@ -30,6 +30,21 @@ for l in insert:2000000 lookup:2000000 delete: noise:; do
     printf '%s\n' "$out" | grep -Eq "^${l%:*} +${lat}${l#*:}" || bad "no ${l%:*} latency line"
 done
 
+# With --pager: tables are unmapped on the pager's thread, which it reports; memory still follows
+# the contents, and a clear gives it all back.
+out=$("$ebb" demo --entries 1M --pager 2>/dev/null) || bad "demo --entries 1M --pager exited $?"
+last=$(printf '%s\n' "$out" | tail -n 1)
+if [[ $last =~ $re ]]; then
+    ratio=${BASH_REMATCH[3]} delta=${BASH_REMATCH[5]}
+    awk -v r="$ratio" 'BEGIN { exit !(r > 0.5 && r <= 1.25) }' || bad "--pager: rss_ratio=$ratio"
+    awk -v d="$delta" 'BEGIN { exit !(d < 1.0 && d > -50) }' || bad "--pager: clear_rss_delta_mb=$delta"
+    echo "--pager: $last"
+else
+    bad "--pager: last line is not the summary: $last"
+fi
+printf '%s\n' "$out" | grep -Eq '^pager +[1-9][0-9]* tables \([0-9.]+ MB\) unmapped' ||
+    bad "--pager: no pager line"
+
 reject() { # args...: must exit 2 with a message on stderr naming the problem
     local err rc
     err=$("$ebb" demo "$@" 2>&1 >/dev/null); rc=$?

@@ -3,7 +3,7 @@
 #   tests/run.sh BUILD [BUILD...]
 # A test is a binary BUILD/tests/test_* (each a file of tests/), or a script tests/*.sh, which
 # receives EBB_BUILD=BUILD and runs for the first (optimised) build only. Instrumented builds
-# (a path containing "asan") run with EBB_TEST_SCALE=0.5 so the suite stays within minutes.
+# (a path containing "asan" or "tsan") run with EBB_TEST_SCALE=0.5 so the suite stays within minutes.
 set -u
 cd "$(dirname "$0")/.."
 pass=0; fail=0; failed=()
@@ -20,7 +20,7 @@ run_one() { # name, command...
 log=$(mktemp); trap 'rm -f "$log"' EXIT
 first=1
 for build in "$@"; do
-    scale=1; case "$build" in *asan*) scale=0.5 ;; esac
+    scale=1; case "$build" in *asan* | *tsan*) scale=0.5 ;; esac
     for t in "$build"/tests/test_*; do
         [ -x "$t" ] || continue
         run_one "$t" env EBB_TEST_SCALE=$scale "$t"

@@ -4,7 +4,9 @@
  * each phase: entries, process RSS, table bytes, load, longest probe, ns/op and the slowest
  * single operation. The reference is a fresh process (this binary, exec'd again, so it shares
  * no pages) that inserts only the survivors. Keys are a bijective scramble of 0..N-1, so no key
- * array inflates the RSS being measured. The last line of stdout is the summary. */
+ * array inflates the RSS being measured. The last line of stdout is the summary. With --pager,
+ * retired tables and the cleared one are unmapped on ebb's background thread, and every RSS
+ * reading waits for it to catch up first (ebb_pager_wait). */
 #include <errno.h>
 #include <inttypes.h>
 #include <spawn.h>
@@ -28,6 +30,7 @@ extern char **environ;
 
 typedef struct demo {
     uint64_t entries, seed;
+    int pager;              /* --pager: unmapping on the pager's thread (ebb_pager_start) */
     uint64_t next_progress; /* the op count at which progress() prints next */
     int progress_tty;
     double ticks_per_ns;
@@ -40,6 +43,7 @@ typedef struct phase {
     double t0;
     uint64_t ops, max_ticks;
     uint64_t hist[LAT_BUCKETS];
+    double t1; /* when it ended, if not when it is reported (a wait for the pager between) */
 } phase;
 
 static uint64_t key_of(uint64_t i, uint64_t seed) {
@@ -108,7 +112,7 @@ static void progress(const demo *d, const char *what, uint64_t done, uint64_t to
 static void report(const demo *d, const char *name, const ebb_u64map *m, const phase *p) {
     ebb_stats st;
     ebb_u64map_stats(m, &st);
-    double secs = now() - p->t0;
+    double secs = (p->t1 ? p->t1 : now()) - p->t0;
     printf("%-10s entries %10zu  rss %8.1f MB  held %8.1f MB  load %.3f  longest_probe %2u", name,
            st.entries, mb(rss_bytes()), mb(st.bytes), st.load, st.longest_probe);
     if (p->ops) printf("  %6.1f ns/op", secs * 1e9 / (double)p->ops);
@@ -153,7 +157,7 @@ static void report_latency(const demo *d, const char *name, const phase *p) {
  * adds (interrupts, the hypervisor, the other core's work) to any single timed operation. */
 static void noise_floor(const demo *d, phase *p, uint64_t ops) {
     volatile uint64_t sink = 0;
-    *p = (phase){now(), 0, 0, {0}};
+    *p = (phase){.t0 = now()};
     for (uint64_t i = 0; i < ops; i++) {
         uint64_t t = ticks();
         sink = sink + i;
@@ -163,7 +167,7 @@ static void noise_floor(const demo *d, phase *p, uint64_t ops) {
 }
 
 static int build(demo *d, ebb_u64map *m, phase *p, int survivors_only) {
-    *p = (phase){now(), 0, 0, {0}};
+    *p = (phase){.t0 = now()};
     d->next_progress = d->entries / 10;
     for (uint64_t i = 0; i < d->entries; i++) {
         if (survivors_only && !survives(i, d->seed)) continue;
@@ -184,7 +188,7 @@ static int build(demo *d, ebb_u64map *m, phase *p, int survivors_only) {
  * that the insert and delete tails are read against: a lookup reads the table as they do but
  * never resizes, allocates or makes a system call. */
 static int lookup_all(const demo *d, ebb_u64map *m, phase *p, bool timed) {
-    *p = (phase){now(), 0, 0, {0}};
+    *p = (phase){.t0 = now()};
     for (uint64_t i = 0; i < d->entries; i++) {
         uint64_t t = timed ? ticks() : 0;
         uint64_t *v = ebb_u64map_get(m, key_of(i, d->seed));
@@ -199,7 +203,7 @@ static int lookup_all(const demo *d, ebb_u64map *m, phase *p, bool timed) {
 }
 
 static int delete_most(demo *d, ebb_u64map *m, phase *p, uint64_t *survivors) {
-    *p = (phase){now(), 0, 0, {0}};
+    *p = (phase){.t0 = now()};
     d->next_progress = d->entries / 10;
     *survivors = 0;
     for (uint64_t i = 0; i < d->entries; i++) {
@@ -260,11 +264,15 @@ static int run_reference_child(demo *d) {
 }
 
 static int run(demo *d) {
+    if (d->pager && ebb_pager_start() != EBB_OK) {
+        fprintf(stderr, "ebb demo: the pager's thread could not be started\n");
+        return 1;
+    }
     size_t rss_before = rss_bytes();
     d->ticks_per_ns = calibrate_ticks_per_ns();
     printf("ebb demo: %" PRIu64 " random u64 -> u64 entries; insert all, look up all, delete 90%%, "
-           "clear\n",
-           d->entries);
+           "clear%s\n",
+           d->entries, d->pager ? "; unmapping on the pager's thread" : "");
     printf("%-10s rss %.1f MB before the map is built\n", "start", mb(rss_before));
     ebb_u64map m;
     ebb_u64map_init(&m);
@@ -279,6 +287,8 @@ static int run(demo *d) {
     phase timed_look;
     if (lookup_all(d, &m, &timed_look, true) != 0) return 1;
     if (delete_most(d, &m, &del, &survivors) != 0) return 1;
+    del.t1 = now();
+    if (d->pager) ebb_pager_wait();
     report(d, "delete", &m, &del);
     size_t rss_after_delete = rss_bytes();
     long long ref = reference_rss(d);
@@ -298,13 +308,22 @@ static int run(demo *d) {
     printf("%-10s (floors: a lookup never resizes, allocates or makes a system call; noise is the\n"
            "%-10s same timer around an empty operation, as many times as inserts and deletes)\n",
            "", "");
-    clr = (phase){now(), 1, 0, {0}};
+    clr = (phase){.t0 = now(), .ops = 1};
     uint64_t t = ticks();
     ebb_u64map_clear(&m);
     time_op(&clr, t);
     clr.ops = 1;
+    clr.t1 = now();
+    if (d->pager) ebb_pager_wait();
     report(d, "clear", &m, &clr);
     size_t rss_after_clear = rss_bytes();
+    if (d->pager) {
+        ebb_pager_stats ps;
+        ebb_pager_get_stats(&ps);
+        printf("%-10s %" PRIu64 " tables (%.1f MB) unmapped on the pager's thread; the RSS "
+               "readings above waited for it\n",
+               "pager", ps.done, mb((size_t)ps.unmapped_bytes));
+    }
     uint64_t max_ticks = ins.max_ticks > del.max_ticks ? ins.max_ticks : del.max_ticks;
     printf("summary: entries=%zu survivors=%" PRIu64 " rss_ratio=%.3f max_op_us=%.1f "
            "clear_rss_delta_mb=%.2f\n",
@@ -317,7 +336,7 @@ static int run(demo *d) {
 
 static void usage(FILE *out) {
     fprintf(out,
-            "usage: ebb demo [--entries N] [--seed S]\n"
+            "usage: ebb demo [--entries N] [--seed S] [--pager]\n"
             "\n"
             "Insert N random u64 -> u64 entries (default 10000000), look them all up, delete\n"
             "90%% at random, then clear. After each phase it prints entries, process RSS, table\n"
@@ -325,7 +344,8 @@ static void usage(FILE *out) {
             "RSS of a fresh process holding only the survivors. The last line is a summary:\n"
             "  summary: entries= survivors= rss_ratio= max_op_us= clear_rss_delta_mb=\n"
             "\n"
-            "N accepts a k or M suffix (10M = 10000000); 10 <= N <= 1000000000.\n");
+            "N accepts a k or M suffix (10M = 10000000); 10 <= N <= 1000000000.\n"
+            "--pager hands unmapping to ebb's background thread (ebb_pager_start).\n");
 }
 
 /* A count: digits with an optional k/M/G suffix (powers of ten). */
@@ -348,7 +368,10 @@ static int parse_count(const char *s, uint64_t *out) {
 }
 
 int ebb_cmd_demo(int argc, char **argv) {
-    demo d = {DEFAULT_ENTRIES, 0x5eed, 0, isatty(STDERR_FILENO), 1.0};
+    demo d = {.entries = DEFAULT_ENTRIES,
+              .seed = 0x5eed,
+              .progress_tty = isatty(STDERR_FILENO),
+              .ticks_per_ns = 1.0};
     int child = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -357,6 +380,8 @@ int ebb_cmd_demo(int argc, char **argv) {
             return 0;
         } else if (!strcmp(a, "--reference-child")) {
             child = 1;
+        } else if (!strcmp(a, "--pager")) {
+            d.pager = 1;
         } else if (!strcmp(a, "--entries") || !strcmp(a, "--seed")) {
             uint64_t v;
             if (i + 1 >= argc || parse_count(argv[i + 1], &v) != 0) {

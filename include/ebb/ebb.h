@@ -28,6 +28,7 @@ typedef enum ebb_status {
     EBB_INSERTED = 1,
     EBB_ENOMEM = -1, /* an allocation failed */
     EBB_EINVAL = -2, /* an argument is out of range */
+    EBB_ESYS = -3,   /* the system refused a resource (a thread) */
 } ebb_status;
 
 /* A short, static description of a status ("out of memory", ...). */
@@ -72,6 +73,36 @@ typedef struct ebb_stats {
 /* Write the statistics into buf (snprintf-like: returns the length the full text needs). */
 int ebb_stats_text(const ebb_stats *st, char *buf, size_t len);
 int ebb_stats_json(const ebb_stats *st, char *buf, size_t len);
+
+/* ---- Background unmapping ----------------------------------------------------------------- */
+
+/* When a resize ends, the retired table is unmapped, and clear and destroy unmap the map's
+ * table: without help that is done on the calling thread, a retired table a step at a time
+ * (42-76 us a step on a VM), a cleared one at once (milliseconds for hundreds of megabytes).
+ * With the pager running, maps that take their memory from ebb (no allocator hook) hand those
+ * unmaps to one background thread of the process, and the call returns at once; the memory
+ * still goes back, moments later, in order. Maps need nothing else: each is still used by one
+ * thread at a time, as before.
+ *
+ * start: EBB_OK (also when it already runs), or EBB_ESYS when no thread could be made (maps
+ * then unmap on their callers' threads). stop: finishes every unmap handed over, then ends the
+ * thread. wait: returns once every unmap handed over so far is done (before measuring RSS,
+ * say). A child of fork() starts without the pager. */
+int ebb_pager_start(void);
+void ebb_pager_stop(void);
+void ebb_pager_wait(void);
+
+typedef struct ebb_pager_stats {
+    int running;             /* the thread exists */
+    uint64_t handed;         /* unmaps handed over */
+    uint64_t done;           /* of those, made */
+    uint64_t waits;          /* hand-overs that waited for room (the thread was behind) */
+    uint64_t dropped;        /* unmaps outstanding at a fork, dropped in the child */
+    size_t pending_bytes;    /* bytes handed over and not yet unmapped */
+    uint64_t unmapped_bytes; /* bytes the thread unmapped */
+} ebb_pager_stats;
+
+void ebb_pager_get_stats(ebb_pager_stats *st);
 
 /* ---- Hashing ------------------------------------------------------------------------------ */
 

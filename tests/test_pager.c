@@ -1,0 +1,259 @@
+/* The pager (src/pager.c): unmapping on a background thread.
+ *
+ *   - with it running, no insert, delete, clear or destroy unmaps a table itself: every munmap
+ *     of a table comes from the pager's thread, while releases behind migration
+ *     (MADV_DONTNEED) stay on the map's (this file replaces both calls for its program and
+ *     notes the caller; not under TSan, whose own interceptors they would bypass);
+ *   - the memory still goes back: RSS after deleting 90% and after clear, once the pager has
+ *     caught up, as without it;
+ *   - maps stay right: the differential driver runs in two threads at once, each on its own map,
+ *     while a third starts and stops the pager over and over (TSan checks the locking);
+ *   - stop and wait leave nothing outstanding; start and stop may be repeated;
+ *   - a child of fork() starts without the pager, and its maps work. */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ebb/u64map.h"
+
+#define DMAP   ebb_u64map
+#define DRIVER diff_map
+#include "diff_driver.h"
+#undef DMAP
+#undef DRIVER
+
+#if defined(__SANITIZE_THREAD__)
+#define UNDER_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define UNDER_TSAN 1
+#endif
+#endif
+#ifndef UNDER_TSAN
+#define UNDER_TSAN 0
+#endif
+#define WATCH_CALLS (!UNDER_TSAN)
+
+static const uint64_t SEED = 0x5eed;
+
+#if WATCH_CALLS
+/* Calls that return table pages, by the thread that made them: the test's main thread, or any
+ * other (the pager). */
+static pthread_t main_thread;
+static _Atomic unsigned long main_releases, main_unmaps, other_releases, other_unmaps;
+
+int madvise(void *addr, size_t len, int advice) {
+    if (advice == MADV_DONTNEED) {
+        if (pthread_equal(pthread_self(), main_thread))
+            main_releases++;
+        else
+            other_releases++;
+    }
+    return (int)syscall(SYS_madvise, addr, len, advice);
+}
+
+/* Only unmaps of 64 KiB and more: tables that large are ebb's own mappings (src/table.c);
+ * stdio and the runtime unmap smaller ones of their own. */
+int munmap(void *addr, size_t len) {
+    if (len >= 64 * 1024) {
+        if (pthread_equal(pthread_self(), main_thread))
+            main_unmaps++;
+        else
+            other_unmaps++;
+    }
+    return (int)syscall(SYS_munmap, addr, len);
+}
+
+/* Grow to n and clear, grow again and delete to zero: with the pager running every unmap of a
+ * table is the pager's, and every release the caller's. Then the same with the pager stopped:
+ * every unmap is the caller's (the counts can tell the two apart). */
+static void cycle(size_t n) {
+    ebb_u64map m;
+    ebb_u64map_init(&m);
+    for (int round = 0; round < 2; round++) {
+        for (uint64_t i = 0; i < n; i++)
+            ebb_u64map_put(&m, scramble(i, SEED), i);
+        if (round == 0) {
+            ebb_u64map_clear(&m);
+            continue;
+        }
+        for (uint64_t i = 0; i < n; i++)
+            ebb_u64map_delete(&m, scramble(i, SEED));
+    }
+    ebb_u64map_destroy(&m);
+}
+
+static void test_calls_leave_the_callers_thread(void) {
+    size_t n = test_scaled(1000000);
+    main_thread = pthread_self();
+    CHECK_EQ_U(ebb_pager_start(), EBB_OK);
+    cycle(n);
+    ebb_pager_wait();
+    unsigned long mr = main_releases, mu = main_unmaps, pr = other_releases, pu = other_unmaps;
+    ebb_pager_stop();
+    main_unmaps = 0;
+    cycle(n);
+    fprintf(stderr,
+            "  pager running: %lu unmaps on the pager, %lu here, releases %lu here and %lu on the "
+            "pager; stopped: %lu unmaps here\n",
+            pu, mu, mr, pr, (unsigned long)main_unmaps);
+    CHECK_EQ_U(mu, 0);
+    CHECK(pu >= 20);
+    CHECK_EQ_U(pr, 0);
+    CHECK(mr >= 20);
+    CHECK(main_unmaps >= 20);
+}
+#endif
+
+/* RSS in MiB after deleting 90% of n keys and after a clear, each once the pager is idle. */
+static void rss_after(size_t n, double *after_delete, double *after_clear) {
+    ebb_u64map m;
+    ebb_u64map_init(&m);
+    for (uint64_t i = 0; i < n; i++)
+        ebb_u64map_put(&m, scramble(i, SEED), i);
+    for (uint64_t i = 0; i < n; i++)
+        if (i % 10) ebb_u64map_delete(&m, scramble(i, SEED));
+    ebb_pager_wait();
+    *after_delete = (double)rss_bytes() / 1048576.0;
+    ebb_u64map_clear(&m);
+    ebb_pager_wait();
+    *after_clear = (double)rss_bytes() / 1048576.0;
+    ebb_u64map_destroy(&m);
+}
+
+static void test_memory_still_returns(void) {
+    size_t n = test_scaled(2000000);
+    double base = (double)rss_bytes() / 1048576.0, del_on, clear_on, del_off, clear_off;
+    CHECK_EQ_U(ebb_pager_start(), EBB_OK);
+    rss_after(n, &del_on, &clear_on);
+    ebb_pager_stats st;
+    ebb_pager_get_stats(&st);
+    ebb_pager_stop();
+    rss_after(n, &del_off, &clear_off);
+    fprintf(stderr,
+            "  %zu keys, 90%% deleted: RSS %.1f MiB with the pager, %.1f without (%.1f before); "
+            "after clear %.1f and %.1f; pager unmapped %.1f MiB in %llu calls\n",
+            n, del_on, del_off, base, clear_on, clear_off, (double)st.unmapped_bytes / 1048576.0,
+            (unsigned long long)st.done);
+    CHECK(st.done >= 10 && st.unmapped_bytes > n * 16);
+    CHECK(del_on <= del_off * 1.1 + 1.0);
+    CHECK(clear_on <= clear_off + 1.0);
+    CHECK(UNDER_TSAN || clear_on <= base + 1.0); /* TSan's shadow of the table stays resident */
+}
+
+/* Two threads run the differential driver, each on its own map; a third starts and stops the
+ * pager until they are done. */
+static _Atomic bool drivers_done;
+
+static void *drive(void *seed) {
+    diff_map((uint64_t)(uintptr_t)seed, test_scaled(400000), test_scaled(600000));
+    return NULL;
+}
+
+static void *toggle(void *unused) {
+    (void)unused;
+    unsigned long toggles = 0;
+    while (!atomic_load(&drivers_done)) {
+        if (ebb_pager_start() != EBB_OK) break;
+        usleep(2000);
+        if (toggles++ % 3 == 0) ebb_pager_wait();
+        ebb_pager_stop();
+        usleep(500);
+    }
+    return (void *)(uintptr_t)toggles;
+}
+
+static void test_maps_stay_right_while_the_pager_comes_and_goes(void) {
+    pthread_t a, b, t;
+    void *toggles = NULL;
+    atomic_store(&drivers_done, false);
+    CHECK(pthread_create(&t, NULL, toggle, NULL) == 0);
+    CHECK(pthread_create(&a, NULL, drive, (void *)(uintptr_t)3) == 0);
+    CHECK(pthread_create(&b, NULL, drive, (void *)(uintptr_t)4) == 0);
+    pthread_join(a, NULL);
+    pthread_join(b, NULL);
+    atomic_store(&drivers_done, true);
+    pthread_join(t, &toggles);
+    ebb_pager_stats st;
+    ebb_pager_get_stats(&st);
+    fprintf(stderr, "  pager started %lu times; %llu calls handed over, %llu made, %llu waits\n",
+            (unsigned long)(uintptr_t)toggles, (unsigned long long)st.handed,
+            (unsigned long long)st.done, (unsigned long long)st.waits);
+    CHECK((uintptr_t)toggles >= 2);
+    CHECK(st.handed > 0);
+    CHECK_EQ_U(st.done, st.handed);
+    CHECK_EQ_U(st.pending_bytes, 0);
+    CHECK_EQ_U(st.running, 0);
+}
+
+static void test_start_stop_wait_repeat(void) {
+    ebb_pager_wait(); /* not running: returns at once */
+    ebb_pager_stop(); /* not running: nothing to do */
+    for (int i = 0; i < 3; i++) {
+        CHECK_EQ_U(ebb_pager_start(), EBB_OK);
+        CHECK_EQ_U(ebb_pager_start(), EBB_OK); /* already running */
+        ebb_pager_stats st;
+        ebb_pager_get_stats(&st);
+        CHECK_EQ_U(st.running, 1);
+        ebb_u64map m;
+        ebb_u64map_init(&m);
+        for (uint64_t k = 0; k < 100000; k++)
+            ebb_u64map_put(&m, k, k);
+        ebb_u64map_destroy(&m); /* one unmap, handed over */
+        ebb_pager_stop();
+        ebb_pager_get_stats(&st);
+        CHECK_EQ_U(st.running, 0);
+        CHECK_EQ_U(st.done, st.handed);
+        CHECK_EQ_U(st.pending_bytes, 0);
+    }
+}
+
+/* The child of a fork made while the pager runs (with calls outstanding, likely: a 200 MiB
+ * table's unmap was just handed over) has no pager, and its maps grow, shrink and clear. */
+static void test_fork_child_starts_without_pager(void) {
+    CHECK_EQ_U(ebb_pager_start(), EBB_OK);
+    ebb_u64map m;
+    ebb_u64map_init(&m);
+    size_t n = test_scaled(1000000);
+    for (uint64_t k = 0; k < n; k++)
+        ebb_u64map_put(&m, k, k);
+    ebb_u64map_clear(&m);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        ebb_pager_stats st;
+        ebb_pager_get_stats(&st);
+        int bad = st.running != 0 || st.pending_bytes != 0;
+        for (uint64_t k = 0; k < n; k++)
+            bad |= ebb_u64map_put(&m, k, k + 1) != EBB_INSERTED;
+        for (uint64_t k = 0; k < n; k++)
+            bad |= !ebb_u64map_delete(&m, k);
+        bad |= ebb_u64map_count(&m) != 0 || ebb_u64map_check(&m) != 0;
+        /* Its own pager, if it wants one (TSan supports no threads after such a fork). */
+        bad |= !UNDER_TSAN && ebb_pager_start() != EBB_OK;
+        ebb_u64map_destroy(&m);
+        ebb_pager_stop();
+        _exit(bad);
+    }
+    CHECK(pid > 0);
+    int status = 0;
+    CHECK(waitpid(pid, &status, 0) == pid);
+    ebb_u64map_destroy(&m);
+    ebb_pager_stop();
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+int main(void) {
+#if WATCH_CALLS
+    RUN(test_calls_leave_the_callers_thread);
+#endif
+    RUN(test_memory_still_returns);
+    RUN(test_maps_stay_right_while_the_pager_comes_and_goes);
+    RUN(test_start_stop_wait_repeat);
+    RUN(test_fork_child_starts_without_pager);
+    return check_summary();
+}
