@@ -60,8 +60,8 @@ static struct {
            .work = PTHREAD_COND_INITIALIZER,
            .idle = PTHREAD_COND_INITIALIZER};
 
-/* True from start until the thread has exited: while false, no job is outstanding, and page
- * return happens on the caller's thread without taking the lock. */
+/* True from start until the thread has exited: while false, no job is outstanding, and maps
+ * unmap on their own thread without taking the lock. */
 static _Atomic bool active;
 
 /* Unmapping holds the process's mmap lock for writing, and a page fault on a program thread
