@@ -10,10 +10,8 @@
  * process's mmap lock for long.
  *
  * Releases (madvise(MADV_DONTNEED) behind migration) stay on the map's thread: handed to the
- * pager as well, they made the map thread's own page faults slow while they ran (growing to
- * 10M and back, `build/bench/tail_faults 10000000 100 pager` at the commit that added the
- * pager: 63-69 inserts that took a page fault went over 100 us, against 0-13 with releases
- * inline), more than they saved.
+ * pager as well (a scratch build), they made the map thread's own page faults slow while they
+ * ran, which cost more than they saved (docs/design.md, "Unmapping off the caller's thread").
  *
  * Invariants. Ranges are unmapped in the order they were handed over, and an unmap made on the
  * caller's thread instead (the pager stopped meanwhile) waits until none is outstanding. A
@@ -65,7 +63,9 @@ static struct {
 static _Atomic bool active;
 
 /* Unmapping holds the process's mmap lock for writing, and a page fault on a program thread
- * that needs that lock waits until it is let go: so a range goes in pieces. */
+ * that needs that lock waits until it is let go: so a range goes in pieces, as the inline path
+ * unmaps a retired table in 32 MiB steps. A precaution: no run here has told pieces and one
+ * call apart (the slow faults first blamed on this came from releases, above). */
 #ifndef UNMAP_PIECE
 #define UNMAP_PIECE (8u << 20)
 #endif
