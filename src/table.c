@@ -266,7 +266,7 @@ static bool recycle(ebb_core *c, const ebb_type *ty, unsigned char *src, size_t 
     ebb_table *cur = &c->cur;
     ebb_table_head *h = ebb_head(cur);
     size_t page = page_size();
-    if (!h->mapped) return false;
+    if (!h->mapped || !atomic_load_explicit(&can_recycle, memory_order_relaxed)) return false;
     /* Where migration writes now: the current-table groups that the retiring table's next groups
      * map to, and a few more for entries displaced from them. */
     size_t front = (c->old.skip + 1) * cur->ngroups / c->old.ngroups + 4;
@@ -277,7 +277,6 @@ static bool recycle(ebb_core *c, const ebb_type *ty, unsigned char *src, size_t 
     if (dst < past_front) dst = align_up(past_front, page);
     if (dst + len > align_down(cur->counts, page)) return false; /* counts must stay */
     if (slots_hold_entries(cur, ty->entry_size, dst, len)) return false;
-    if (!atomic_load_explicit(&can_recycle, memory_order_relaxed)) return false;
     if (mremap(src, len, len, MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP, dst) ==
         MAP_FAILED) {
         /* A kernel without MREMAP_DONTUNMAP says EINVAL: release instead from now on. */
