@@ -40,6 +40,14 @@
 
 static const uint64_t SEED = 0x5eed;
 
+/* Insert keys scramble(0..n-1); whether every one was new. */
+static bool fill(ebb_u64map *m, size_t n) {
+    bool ok = true;
+    for (uint64_t i = 0; i < n; i++)
+        ok &= ebb_u64map_put(m, scramble(i, SEED), i) == EBB_INSERTED;
+    return ok;
+}
+
 #if WATCH_CALLS
 /* Calls that return table pages, by the thread that made them: the test's main thread, or any
  * other (the pager). */
@@ -75,8 +83,7 @@ static void cycle(size_t n) {
     ebb_u64map m;
     ebb_u64map_init(&m);
     for (int round = 0; round < 2; round++) {
-        for (uint64_t i = 0; i < n; i++)
-            ebb_u64map_put(&m, scramble(i, SEED), i);
+        fill(&m, n);
         if (round == 0) {
             ebb_u64map_clear(&m);
             continue;
@@ -113,8 +120,7 @@ static void test_calls_leave_the_callers_thread(void) {
 static void rss_after(size_t n, double *after_delete, double *after_clear) {
     ebb_u64map m;
     ebb_u64map_init(&m);
-    for (uint64_t i = 0; i < n; i++)
-        ebb_u64map_put(&m, scramble(i, SEED), i);
+    fill(&m, n);
     for (uint64_t i = 0; i < n; i++)
         if (i % 10) ebb_u64map_delete(&m, scramble(i, SEED));
     ebb_pager_wait();
@@ -201,9 +207,9 @@ static void test_start_stop_wait_repeat(void) {
         CHECK_EQ_U(st.running, 1);
         ebb_u64map m;
         ebb_u64map_init(&m);
-        for (uint64_t k = 0; k < 100000; k++)
-            ebb_u64map_put(&m, k, k);
+        bool filled = fill(&m, 100000);
         ebb_u64map_destroy(&m); /* one unmap, handed over */
+        CHECK(filled);
         ebb_pager_stop();
         ebb_pager_get_stats(&st);
         CHECK_EQ_U(st.running, 0);
@@ -219,8 +225,7 @@ static void test_fork_child_starts_without_pager(void) {
     ebb_u64map m;
     ebb_u64map_init(&m);
     size_t n = test_scaled(1000000);
-    for (uint64_t k = 0; k < n; k++)
-        ebb_u64map_put(&m, k, k);
+    CHECK(fill(&m, n));
     ebb_u64map_clear(&m);
     fflush(NULL);
     pid_t pid = fork();
@@ -228,10 +233,9 @@ static void test_fork_child_starts_without_pager(void) {
         ebb_pager_stats st;
         ebb_pager_get_stats(&st);
         int bad = st.running != 0 || st.pending_bytes != 0;
-        for (uint64_t k = 0; k < n; k++)
-            bad |= ebb_u64map_put(&m, k, k + 1) != EBB_INSERTED;
-        for (uint64_t k = 0; k < n; k++)
-            bad |= !ebb_u64map_delete(&m, k);
+        bad |= !fill(&m, n);
+        for (uint64_t i = 0; i < n; i++)
+            bad |= !ebb_u64map_delete(&m, scramble(i, SEED));
         bad |= ebb_u64map_count(&m) != 0 || ebb_u64map_check(&m) != 0;
         /* Its own pager, if it wants one (TSan supports no threads after such a fork). */
         bad |= !UNDER_TSAN && ebb_pager_start() != EBB_OK;
