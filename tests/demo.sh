@@ -6,20 +6,30 @@ ebb=${EBB_BUILD:-build}/ebb
 fail=0
 bad() { echo "FAIL: $*"; fail=1; }
 
-out=$("$ebb" demo --entries 2M 2>/dev/null) || bad "demo --entries 2M exited $?"
-last=$(printf '%s\n' "$out" | tail -n 1)
 re='^summary: entries=([0-9]+) survivors=([0-9]+) rss_ratio=([0-9.]+) max_op_us=([0-9.]+) clear_rss_delta_mb=(-?[0-9.]+)$'
-if [[ $last =~ $re ]]; then
-    entries=${BASH_REMATCH[1]} survivors=${BASH_REMATCH[2]} ratio=${BASH_REMATCH[3]} delta=${BASH_REMATCH[5]}
-    [ "$entries" = 2000000 ] || bad "entries=$entries"
-    # one in ten survives, chosen by a hash of the index
-    awk -v s="$survivors" 'BEGIN { exit !(s > 190000 && s < 210000) }' || bad "survivors=$survivors"
-    awk -v r="$ratio" 'BEGIN { exit !(r > 0.5 && r <= 1.25) }' || bad "rss_ratio=$ratio above 1.25"
-    awk -v d="$delta" 'BEGIN { exit !(d < 1.0 && d > -50) }' || bad "clear_rss_delta_mb=$delta not within 1 MB"
-    echo "$last"
-else
-    bad "last line is not the summary: $last"
-fi
+# check_summary LABEL ENTRIES OUTPUT: the last line is the summary, with its figures in range.
+check_summary() {
+    local label=$1 n=$2 last
+    last=$(printf '%s\n' "$3" | tail -n 1)
+    if [[ $last =~ $re ]]; then
+        local entries=${BASH_REMATCH[1]} survivors=${BASH_REMATCH[2]} ratio=${BASH_REMATCH[3]}
+        local delta=${BASH_REMATCH[5]}
+        [ "$entries" = "$n" ] || bad "$label: entries=$entries"
+        # one in ten survives, chosen by a hash of the index
+        awk -v s="$survivors" -v n="$n" 'BEGIN { exit !(s > 0.095 * n && s < 0.105 * n) }' ||
+            bad "$label: survivors=$survivors"
+        awk -v r="$ratio" 'BEGIN { exit !(r > 0.5 && r <= 1.25) }' ||
+            bad "$label: rss_ratio=$ratio above 1.25"
+        awk -v d="$delta" 'BEGIN { exit !(d < 1.0 && d > -50) }' ||
+            bad "$label: clear_rss_delta_mb=$delta not within 1 MB"
+        echo "$label: $last"
+    else
+        bad "$label: last line is not the summary: $last"
+    fi
+}
+
+out=$("$ebb" demo --entries 2M 2>/dev/null) || bad "demo --entries 2M exited $?"
+check_summary demo 2000000 "$out"
 for phase in insert lookup delete reference clear; do
     printf '%s\n' "$out" | grep -q "^$phase " || bad "no $phase line"
 done
@@ -33,15 +43,7 @@ done
 # With --pager: tables are unmapped on the pager's thread, which it reports; memory still follows
 # the contents, and a clear gives it all back.
 out=$("$ebb" demo --entries 1M --pager 2>/dev/null) || bad "demo --entries 1M --pager exited $?"
-last=$(printf '%s\n' "$out" | tail -n 1)
-if [[ $last =~ $re ]]; then
-    ratio=${BASH_REMATCH[3]} delta=${BASH_REMATCH[5]}
-    awk -v r="$ratio" 'BEGIN { exit !(r > 0.5 && r <= 1.25) }' || bad "--pager: rss_ratio=$ratio"
-    awk -v d="$delta" 'BEGIN { exit !(d < 1.0 && d > -50) }' || bad "--pager: clear_rss_delta_mb=$delta"
-    echo "--pager: $last"
-else
-    bad "--pager: last line is not the summary: $last"
-fi
+check_summary "demo --pager" 1000000 "$out"
 printf '%s\n' "$out" | grep -Eq '^pager +[1-9][0-9]* tables \([0-9.]+ MB\) unmapped' ||
     bad "--pager: no pager line"
 
