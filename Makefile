@@ -102,8 +102,8 @@ demo: all
 	$(BUILD)/ebb demo $(DEMO_ARGS)
 
 # The suite runs twice: optimised, then instrumented with ASan+UBSan (LeakSanitizer included);
-# the tests with threads (the pager's) also run under TSan.
-TSAN_TESTS := build/tsan/tests/test_pager
+# the tests with threads (the pager's, concurrent readers') also run under TSan.
+TSAN_TESTS := build/tsan/tests/test_pager build/tsan/tests/test_readers
 test:
 	$(MAKE) tests BUILD=build
 	$(MAKE) tests BUILD=build/asan SAN=1

@@ -47,7 +47,12 @@
  * caller's. Destructors run exactly once for every entry that leaves, never for what take hands
  * back. Pointers into the map (get, get_or_insert, iterators) last until the next insert or
  * delete. During iteration, remove entries only with users_iter_delete: every other entry is
- * still visited exactly once. */
+ * still visited exactly once.
+ *
+ * Threads: a map has no lock. Calls that only read it (get, count, stats, check, iteration
+ * without users_iter_delete) may run in any number of threads at once, also while a resize is
+ * under way, as long as no thread modifies the map meanwhile: a lookup writes nothing, not even
+ * statistics (tests/test_readers.c, under TSan). Every other call needs the map to itself. */
 
 #include <stdbool.h>
 #include <stddef.h>
