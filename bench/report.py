@@ -564,7 +564,9 @@ class Report:
         self.grow(["u64", "str", "big"], "## 2. Growth and retreat: memory",
                   "Insert n keys, delete 90% at random, clear; each table and allocator in its "
                   "own process (jemalloc and mimalloc by `LD_PRELOAD`). RSS from "
-                  "/proc/self/statm, MB. *fresh*: another process (the same binary, same "
+                  "/proc/self/statm, MB; *peak*: the process's high-water mark (VmHWM in "
+                  "/proc/self/status) at the end of the inserts, which catches a rehash that "
+                  "holds the old and the new array at once. *fresh*: another process (the same binary, same "
                   "allocator) that inserts only the survivors. The string kind owns its keys "
                   "(copied on insert, freed on delete) and has no values. After the delete, "
                   "RSS is read as it is, then again after `malloc_trim(0)` (Go: `runtime.GC()` + "

@@ -15,6 +15,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -40,6 +41,21 @@ func rssMB() float64 {
 	var size, res uint64
 	fmt.Sscan(string(b), &size, &res)
 	return float64(res) * float64(os.Getpagesize()) / (1024 * 1024)
+}
+
+// peakRSSMB is the process's peak resident set so far (VmHWM), in MB.
+func peakRSSMB() float64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		var kb uint64
+		if n, _ := fmt.Sscanf(line, "VmHWM: %d kB", &kb); n == 1 {
+			return float64(kb) / 1024
+		}
+	}
+	return 0
 }
 
 func since(t0 time.Time, count uint64) float64 {
@@ -369,7 +385,7 @@ func runGrow(kind string, n uint64) {
 			g.sample("insert", i+1)
 		}
 	}
-	peak := rssMB()
+	peak := peakRSSMB()
 	tIns := time.Since(g.t0).Seconds()
 	left := n
 	for i := uint64(0); i < n; i++ {
