@@ -82,8 +82,11 @@ static bool grow_u64(ebb_u64map *m, uint64_t *n, uint64_t until, bool mid_growth
     ebb_u64map_stats(m, &st);
     uint64_t grows = st.grows;
     bool ok = true;
-    for (; mid_growth ? st.grows == grows : *n < until; ebb_u64map_stats(m, &st))
-        ok &= ebb_u64map_put(m, key_at(*n), *n) == EBB_INSERTED, ++*n;
+    while (mid_growth ? st.grows == grows : *n < until) {
+        ok &= ebb_u64map_put(m, key_at(*n), *n) == EBB_INSERTED;
+        ++*n;
+        ebb_u64map_stats(m, &st);
+    }
     return ok;
 }
 
