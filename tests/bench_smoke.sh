@@ -31,21 +31,22 @@ done
 # The tail diagnosis runs and sorts every operation into one kind: at a threshold below any
 # operation's time, each is slow, and the rows of an operation add up to how many it timed.
 # Both ways of unmapping: inline, and on the pager's thread.
-for mode in inline pager; do
-tf=$("$BUILD/bench/tail_faults" 20000 0.001 $mode) || { echo "bench_smoke: tail_faults $mode failed" >&2; exit 1; }
-grep -q "^unmapping: " <<<"$tf" || { echo "bench_smoke: tail_faults $mode: no mode line" >&2; exit 1; }
 tf_row='^[a-z]+ +(page fault|resize step|neither) +([0-9]+) ops .*: +([0-9]+) +\( *[0-9.]+ per s\)$'
-for what in insert:20000 delete:20000 lookup:40000 empty:40000; do
-    op=${what%:*} ops=0 slow=0
-    while read -r row; do
-        [[ $row =~ $tf_row ]] || { echo "bench_smoke: tail_faults row: $row" >&2; exit 1; }
-        ops=$((ops + BASH_REMATCH[2])) slow=$((slow + BASH_REMATCH[3]))
-    done < <(grep "^$op " <<<"$tf")
-    if [ $ops -ne "${what#*:}" ] || [ $slow -ne $ops ]; then
-        echo "bench_smoke: tail_faults $op rows do not add up ($ops ops, $slow slow):" >&2
-        echo "$tf" >&2; exit 1
-    fi
-done
+for mode in inline pager; do
+    tf=$("$BUILD/bench/tail_faults" 20000 0.001 $mode) ||
+        { echo "bench_smoke: tail_faults $mode failed" >&2; exit 1; }
+    grep -q "^unmapping: " <<<"$tf" || { echo "bench_smoke: tail_faults $mode: no mode line" >&2; exit 1; }
+    for what in insert:20000 delete:20000 lookup:40000 empty:40000; do
+        op=${what%:*} ops=0 slow=0
+        while read -r row; do
+            [[ $row =~ $tf_row ]] || { echo "bench_smoke: tail_faults row: $row" >&2; exit 1; }
+            ops=$((ops + BASH_REMATCH[2])) slow=$((slow + BASH_REMATCH[3]))
+        done < <(grep "^$op " <<<"$tf")
+        if [ $ops -ne "${what#*:}" ] || [ $slow -ne $ops ]; then
+            echo "bench_smoke: tail_faults $mode: $op rows do not add up ($ops ops, $slow slow):" >&2
+            echo "$tf" >&2; exit 1
+        fi
+    done
 done
 for bad in 0 -5 "10 nan" "10 1 2" "10 1 pager x"; do
     # shellcheck disable=SC2086 # the bad arguments are words on purpose
