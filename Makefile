@@ -39,16 +39,18 @@ SANFLAGS := -fsanitize=thread -fno-omit-frame-pointer
 endif
 ALL_CPPFLAGS := -Iinclude -D_GNU_SOURCE $(CPPFLAGS)
 ALL_CFLAGS   := -std=c11 $(OPT) -g -fPIC $(WARN) $(SANFLAGS) $(CFLAGS)
+ALL_CXXFLAGS := -std=c++11 $(OPT) -g $(WARN) $(SANFLAGS) $(CXXFLAGS)
 ALL_LDFLAGS  := $(SANFLAGS) $(LDFLAGS)
 
 # Debian packages needed to build and test (scripts/deps.sh installs them, or says how).
-DEB_PACKAGES := libmicrohttpd-dev pkg-config libjemalloc2 libmimalloc2.0
+DEB_PACKAGES := g++ libmicrohttpd-dev pkg-config libjemalloc2 libmimalloc2.0
 TOOL_LIBS    := $(shell pkg-config --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd) -lm -lpthread
 
 LIB_SRC      := $(wildcard src/*.c)
 TOOL_SRC     := $(wildcard tool/*.c)
 TOOLLIB_SRC  := $(filter-out tool/main.c,$(TOOL_SRC))
 TEST_SRC     := $(wildcard tests/test_*.c)
+CXXTEST_SRC  := $(wildcard tests/test_*.cpp)
 HELPER_SRC   := $(wildcard tests/helpers/*.c)
 EXAMPLE_SRC  := $(wildcard examples/*.c)
 
@@ -56,6 +58,7 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 LIB_OBJ     := $(call obj,$(LIB_SRC))
 TOOLLIB_OBJ := $(call obj,$(TOOLLIB_SRC))
 TESTS       := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
+CXXTESTS    := $(patsubst tests/%.cpp,$(BUILD)/tests/%,$(CXXTEST_SRC))
 HELPERS     := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(HELPER_SRC))
 EXAMPLES    := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EXAMPLE_SRC))
 
@@ -72,6 +75,10 @@ $(BUILD)/.deps: scripts/deps.sh
 $(BUILD)/obj/%.o: %.c | $(BUILD)/.deps
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/obj/%.o: %.cpp | $(BUILD)/.deps
+	@mkdir -p $(@D)
+	$(CXX) $(ALL_CPPFLAGS) $(ALL_CXXFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/libebb.a: $(LIB_OBJ)
 	@rm -f $@
@@ -92,11 +99,16 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(BUILD)/libebbtool.a $(BUILD)/libebb.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TOOL_LIBS)
 
+# Tests of the headers from C++ (tests/test_*.cpp), linked by the C++ compiler.
+$(CXXTESTS): $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(BUILD)/libebb.a
+	@mkdir -p $(@D)
+	$(CXX) $(ALL_LDFLAGS) -o $@ $^ -lpthread
+
 $(BUILD)/examples/%: $(BUILD)/obj/examples/%.o $(BUILD)/libebb.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lm
 
-tests: all $(TESTS) $(HELPERS) $(EXAMPLES)
+tests: all $(TESTS) $(CXXTESTS) $(HELPERS) $(EXAMPLES)
 
 demo: all
 	$(BUILD)/ebb demo $(DEMO_ARGS)
@@ -164,7 +176,7 @@ bench: all
 	    bench/run.sh $(if $(filter 1,$(FULL)),--full)
 
 format:
-	clang-format -i $(wildcard include/ebb/*.h src/*.c src/*.h tool/*.c tool/*.h tests/*.c tests/*.h \
+	clang-format -i $(wildcard include/ebb/*.h src/*.c src/*.h tool/*.c tool/*.h tests/*.c tests/*.cpp tests/*.h \
 	    tests/helpers/*.c examples/*.c bench/*.c bench/*.h bench/*.cpp)
 
 clean:

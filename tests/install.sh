@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `make install` into a scratch prefix, then build and run a small program against it twice:
-# with pkg-config and with CMake's find_package(ebb). Also checks the installed tool runs.
+# `make install` into a scratch prefix, then build and run a small program against it three
+# times: with pkg-config, as C and as C++, and with CMake's find_package(ebb). Also checks the
+# installed tool runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
@@ -34,6 +35,10 @@ export PKG_CONFIG_PATH="$tmp/prefix/lib/pkgconfig"
 cc -std=c11 -o "$tmp/app/pc" "$tmp/app/app.c" $(pkg-config --cflags --libs ebb)
 LD_LIBRARY_PATH="$tmp/prefix/lib" "$tmp/app/pc" | grep -qx "app ok"
 echo "pkg-config consumer: ok"
+# shellcheck disable=SC2046
+g++ -x c++ -std=c++11 -o "$tmp/app/pcxx" "$tmp/app/app.c" $(pkg-config --cflags --libs ebb)
+LD_LIBRARY_PATH="$tmp/prefix/lib" "$tmp/app/pcxx" | grep -qx "app ok"
+echo "pkg-config C++ consumer: ok"
 
 if command -v cmake >/dev/null; then
     cat > "$tmp/app/CMakeLists.txt" <<'CM'

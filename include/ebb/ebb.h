@@ -13,6 +13,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Compile-time checks in the headers, which C11 and C++11 programs both include. */
+#ifdef __cplusplus
+#define EBB_STATIC_ASSERT_(cond, msg) static_assert(cond, msg)
+#define EBB_ALIGNOF_(type)            alignof(type)
+#else
+#define EBB_STATIC_ASSERT_(cond, msg) _Static_assert(cond, msg)
+#define EBB_ALIGNOF_(type)            _Alignof(type)
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif

@@ -52,12 +52,18 @@
  * Threads: a map has no lock. Calls that only read it (get, count, stats, check, iteration
  * without users_iter_delete) may run in any number of threads at once, also while a resize is
  * under way, as long as no thread modifies the map meanwhile: a lookup writes nothing, not even
- * statistics (tests/test_readers.c, under TSan). Every other call needs the map to itself. */
+ * statistics (tests/test_readers.c, under TSan). Every other call needs the map to itself.
+ *
+ * C++: the headers compile as C++11 and later. Keys and values must be trivially copyable
+ * (checked at compile time), since entries move between tables as bytes. */
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#ifdef __cplusplus
+#include <type_traits>
+#endif
 
 #include "table.h"
 
@@ -143,7 +149,14 @@ EBB_API_ int EBB_M_(_check)(const EBB_T_ *m);
 
 #ifndef EBB_HEADER
 
-_Static_assert(_Alignof(EBB_ENTRY_) <= EBB_CTRL_BYTES, "ebb: entries may be aligned to 16 at most");
+EBB_STATIC_ASSERT_(EBB_ALIGNOF_(EBB_ENTRY_) <= EBB_CTRL_BYTES,
+                   "ebb: entries may be aligned to 16 at most");
+#ifdef __cplusplus
+/* Entries move between tables as bytes, and are never constructed or destroyed as C++ objects. */
+EBB_STATIC_ASSERT_(
+    std::is_trivially_copyable<EBB_K_>::value &&std::is_trivially_copyable<EBB_V_>::value,
+    "ebb: in C++, keys and values must be trivially copyable (store pointers)");
+#endif
 
 /* ---- Hooks, with their defaults ---- */
 

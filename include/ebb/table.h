@@ -83,7 +83,7 @@ typedef struct ebb_table_head {
     size_t recycled;  /* fresh: bytes moved in from the retiring table */
 } ebb_table_head;
 
-_Static_assert(sizeof(ebb_table_head) % 16 == 0, "slots must stay 16-byte aligned");
+EBB_STATIC_ASSERT_(sizeof(ebb_table_head) % 16 == 0, "slots must stay 16-byte aligned");
 
 typedef struct ebb_table {
     unsigned char *ctrl;  /* control bytes of group 0; the head sits just before them */

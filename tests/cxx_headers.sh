@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Every public header compiles on its own, as C11 and as C++11 and C++20, with the project's
+# warnings made errors, under gcc and clang (g++/clang++ when installed); and map.h refuses, in
+# C++, a key that is not trivially copyable (entries move between tables as bytes) with its
+# own message rather than letting it corrupt memory at run time.
+#   bash tests/cxx_headers.sh
+set -u
+cd "$(dirname "$0")/.."
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+fail=0; ran=0
+flags=(-Iinclude -Wall -Wextra -Wpedantic -Werror -fsyntax-only)
+
+# A translation unit that includes one header, and for map.h also generates a map.
+unit() { # header
+    if [ "$1" = map.h ]; then
+        printf '#include <stdint.h>\n#define EBB_NAME t_map\n#define EBB_KEY uint32_t\n'
+        printf '#define EBB_VAL double\n#include "ebb/map.h"\n'
+    else
+        printf '#include "ebb/%s"\n' "$1"
+    fi
+}
+
+compile() { # compiler, language flag, standard, file
+    local out
+    ran=$((ran + 1))
+    if out=$("$1" -x "$2" "-std=$3" "${flags[@]}" "$4" 2>&1); then
+        echo "ok   $1 -std=$3 $(basename "$4")"
+    else
+        echo "FAIL $1 -std=$3 $(basename "$4")"; printf '%s\n' "$out" | head -n 20 | sed 's/^/     | /'
+        fail=1
+    fi
+}
+
+for h in include/ebb/*.h; do
+    h=$(basename "$h")
+    unit "$h" >"$tmp/${h%.h}.c"
+    for cc in gcc clang; do
+        command -v $cc >/dev/null && compile $cc c c11 "$tmp/${h%.h}.c"
+    done
+    for cxx in g++ clang++; do
+        command -v $cxx >/dev/null || continue
+        compile $cxx c++ c++11 "$tmp/${h%.h}.c"
+        compile $cxx c++ c++20 "$tmp/${h%.h}.c"
+    done
+done
+
+cat >"$tmp/bad_key.cpp" <<'EOF'
+#include <string>
+#define EBB_NAME bad_map
+#define EBB_KEY  std::string
+#define EBB_VAL  int
+#include "ebb/map.h"
+EOF
+ran=$((ran + 1))
+if out=$(g++ -std=c++11 "${flags[@]}" "$tmp/bad_key.cpp" 2>&1); then
+    echo "FAIL a std::string key compiled"; fail=1
+elif grep -q "must be trivially copyable" <<<"$out"; then
+    echo "ok   a std::string key is refused: must be trivially copyable"
+else
+    echo "FAIL a std::string key failed without ebb's message:"
+    printf '%s\n' "$out" | head -n 20 | sed 's/^/     | /'; fail=1
+fi
+
+echo "$ran checks"
+exit $fail
