@@ -316,7 +316,8 @@ static void migrated_ends(const ebb_table *t, size_t entry_size, unsigned char *
     size_t skip = t->skip;
     end[PART_SLOTS] = t->slots + skip * EBB_GROUP_SLOTS * entry_size;
     end[PART_CTRL] = t->ctrl + (skip && !is_retired(t) ? skip - 1 : skip) * EBB_CTRL_BYTES;
-    if (end[PART_CTRL] > t->slots - page_size()) end[PART_CTRL] = align_down(t->slots, page_size());
+    unsigned char *shared = align_down(t->slots, page_size()); /* the page ctrl shares with slots */
+    if (end[PART_CTRL] > shared) end[PART_CTRL] = shared;
     end[PART_COUNTS] = t->counts + skip;
     end[PART_AWAY] = (unsigned char *)(ebb_away(t) + skip);
 }
