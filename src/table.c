@@ -507,6 +507,7 @@ int ebb_core_reserve(ebb_core *c, const ebb_type *ty, size_t entries) {
 }
 
 int ebb_core_shrink_to_fit(ebb_core *c, const ebb_type *ty) {
+    size_t floor = c->floor_groups;
     c->floor_groups = 0;
     finish_migration(c, ty);
     set_shrink_threshold(c);
@@ -516,7 +517,12 @@ int ebb_core_shrink_to_fit(ebb_core *c, const ebb_type *ty) {
     }
     size_t ngroups = groups_for(c->cur.count);
     if (ngroups >= c->cur.ngroups) return EBB_OK;
-    return resize_now(c, ty, ngroups);
+    int rc = resize_now(c, ty, ngroups);
+    if (rc != EBB_OK) { /* the map is as it was, reserve()'s floor included */
+        c->floor_groups = floor;
+        set_shrink_threshold(c);
+    }
+    return rc;
 }
 
 void ebb_core_release(ebb_core *c) {

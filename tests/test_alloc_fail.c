@@ -494,6 +494,38 @@ static void test_failed_reserve_leaves_no_trace(void) {
     CHECK(st.bytes < fa.fail_above);
 }
 
+/* A shrink_to_fit that fails leaves reserve()'s floor in place: the map still does not shrink
+ * below the reserved size as entries leave, as it would after a shrink_to_fit that succeeded. */
+static void test_failed_shrink_to_fit_keeps_reserve(void) {
+    fault_alloc fa = {0};
+    ebb_allocator a = {fa_alloc, fa_free, &fa};
+    ebb_options o = {&a, 5, EBB_FIXED_SEED};
+    tmap m;
+    tmap_init_with(&m, &o);
+    const uint64_t n = 20000;
+    CHECK_EQ_U(tmap_reserve(&m, n), EBB_OK);
+    for (uint64_t i = 0; i < n; i++)
+        CHECK_EQ_U(tmap_put(&m, ukey(i), i), EBB_INSERTED);
+    ebb_stats before, after;
+    tmap_stats(&m, &before);
+    for (uint64_t i = 0; i < n * 9 / 10; i++)
+        CHECK(tmap_delete(&m, ukey(i)));
+    fa_arm(&fa, 1);
+    CHECK_EQ_U(tmap_shrink_to_fit(&m), EBB_ENOMEM);
+    CHECK(fa.failed);
+    for (uint64_t i = n * 9 / 10; i < n - 10; i++)
+        CHECK(tmap_delete(&m, ukey(i)));
+    tmap_stats(&m, &after);
+    CHECK_EQ_U(after.shrinks, before.shrinks);
+    CHECK_EQ_U(after.slots, before.slots);
+    CHECK_EQ_U(tmap_check(&m), 0);
+    CHECK_EQ_U(tmap_shrink_to_fit(&m), EBB_OK); /* and once it works, the floor goes */
+    tmap_stats(&m, &after);
+    CHECK(after.slots < before.slots / 100);
+    tmap_destroy(&m);
+    CHECK_EQ_U(fa.outstanding, 0);
+}
+
 /* A failed insert into an empty map leaves it empty and holding nothing. */
 static void test_failed_first_insert(void) {
     fault_alloc fa = {0};
@@ -519,6 +551,7 @@ static void test_failed_first_insert(void) {
 int main(void) {
     RUN(test_failed_first_insert);
     RUN(test_failed_reserve_leaves_no_trace);
+    RUN(test_failed_shrink_to_fit_keeps_reserve);
     RUN(test_template_map);
     RUN(test_strmap);
     return check_summary();
