@@ -143,10 +143,13 @@ static bool thp_always(void) {
     return m == 1;
 }
 
-/* Fresh zero pages for a table: anywhere, or exactly at `at` (replacing what is there). */
+/* Fresh zero pages for a table: anywhere, or exactly at `at` (replacing what is there). The
+ * mapping is accounted as committed memory (no MAP_NORESERVE), so that under the kernel's
+ * default overcommit policy a table larger than the machine's memory fails here, as EBB_ENOMEM,
+ * rather than when its pages are touched, by the OOM killer. */
 static void *map_pages(void *at, size_t bytes) {
     void *p = mmap(at, bytes, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | (at ? MAP_FIXED : 0), -1, 0);
+                   MAP_PRIVATE | MAP_ANONYMOUS | (at ? MAP_FIXED : 0), -1, 0);
     if (p == MAP_FAILED) return NULL;
 #ifdef MADV_NOHUGEPAGE
     if (thp_always()) madvise(p, bytes, MADV_NOHUGEPAGE);

@@ -58,6 +58,8 @@ reject --entries 0
 reject --entries 5
 reject --entries -5
 reject --entries 10x
+reject --entries ' 10'
+reject --seed ' -1'
 reject --entries 99999999999999999999999
 reject --entries 2000000000
 reject --entries

@@ -2,9 +2,11 @@
  * hooks, other entry sizes and key types, statistics output, seeds, and an adversarial hash
  * under which every key collides. The randomized differential test is tests/test_map_diff.c. */
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sysinfo.h>
 
 #include "check.h"
 #include "testutil.h"
@@ -216,6 +218,22 @@ static void test_reserve(void) {
     CHECK_EQ_U(umap_reserve(&m, SIZE_MAX), EBB_EINVAL);
     CHECK(all_present(&m, 0, 300));
     CHECK_EQ_U(umap_check(&m), 0);
+    /* Room for 2^40 entries takes about 20 TB. Under the kernel's default overcommit policy a
+     * mapping larger than memory and swap is refused up front: the call must say so. */
+    struct sysinfo si;
+    FILE *f = fopen("/proc/sys/vm/overcommit_memory", "r");
+    int policy = -1;
+    if (f && fscanf(f, "%d", &policy) != 1) policy = -1;
+    if (f) fclose(f);
+    if (policy == 0 && sysinfo(&si) == 0 &&
+        ((double)si.totalram + (double)si.totalswap) * si.mem_unit < 1e13) {
+        CHECK_EQ_U(umap_reserve(&m, (size_t)1 << 40), EBB_ENOMEM);
+        CHECK_EQ_U(umap_count(&m), 300);
+        CHECK(all_present(&m, 0, 300));
+        CHECK_EQ_U(stats_of(&m).slots, slots);
+    } else {
+        printf("  overcommit policy %d, or 10 TB of memory: reserve(2^40) not tried\n", policy);
+    }
     umap_destroy(&m);
 }
 

@@ -104,10 +104,13 @@ static void test_replay_lines(void) {
     double t = -1, b = -1;
     CHECK(ebb_replay_parse_line("12.5,1048576\n", &t, &b) == 1 && t == 12.5 && b == 1048576);
     CHECK(ebb_replay_parse_line("  3 , 7 \r\n", &t, &b) == 1 && t == 3 && b == 7);
+    CHECK(ebb_replay_parse_line("4,18446744073709549568", &t, &b) == 1 && b == 0x1p64 - 2048);
     CHECK(ebb_replay_parse_line("# comment\n", &t, &b) == 0);
     CHECK(ebb_replay_parse_line("   \n", &t, &b) == 0);
-    static const char *const bad[] = {"abc",   "1,",    ",5",    "1;5",   "1,5,6", "-1,5",  "1,-5",
-                                      "1,5.5", "1,1e9", "inf,5", "1,nan", "1 5",   "0x1,5", NULL};
+    static const char *const bad[] = {
+        "abc",   "1,",    ",5",    "1;5",   "1,5,6", "-1,5",  "1,-5",
+        "1,5.5", "1,1e9", "inf,5", "1,nan", "1 5",   "0x1,5", "1,18446744073709551616",
+        NULL};
     for (size_t i = 0; bad[i]; i++)
         CHECK(ebb_replay_parse_line(bad[i], &t, &b) == -1);
 }

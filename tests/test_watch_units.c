@@ -57,7 +57,10 @@ static void test_durations(void) {
     CHECK(ebb_parse_duration("5min", &v) == 0 && v == 300);
     CHECK(ebb_parse_duration("1.5h", &v) == 0 && v == 5400);
     CHECK(ebb_parse_duration("1d", &v) == 0 && v == 86400);
-    static const char *const bad[] = {"", "s", "-1s", "1x", "1 s", "1e2s", "inf", "3parsecs", NULL};
+    CHECK(ebb_parse_duration("366d", &v) == 0 && v == EBB_MAX_DURATION);
+    static const char *const bad[] = {"",     "s",   "-1s",      "1x",   "1 s",
+                                      "1e2s", "inf", "3parsecs", "367d", "99999999999999999999999d",
+                                      NULL};
     for (size_t i = 0; bad[i]; i++)
         CHECK(ebb_parse_duration(bad[i], &v) == -1);
 }

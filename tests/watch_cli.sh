@@ -76,6 +76,8 @@ expect 2 "bad --max-rss ''"               $EBB check $SLEEPER --max-rss ''
 expect 2 "bad --max-leak-rate '1M/fortnight'" $EBB check $SLEEPER --max-leak-rate 1M/fortnight
 expect 2 "bad --max-ratio"                $EBB check $SLEEPER --max-ratio abc
 expect 2 "bad --for"                      $EBB check $SLEEPER --max-ratio 2 --for 3parsecs
+expect 2 "bad --for"                      $EBB check $SLEEPER --max-ratio 2 --for 367d
+expect 2 "bad --interval"                 $EBB check $SLEEPER --max-ratio 2 --interval 1000000d
 expect 2 "invalid PID"                    $EBB check 12ab
 expect 2 "exactly one PID"                $EBB check
 expect 3 "does not exist"                 $EBB check 4194000 --max-rss 1G

@@ -349,7 +349,7 @@ static void usage(FILE *out) {
 
 /* A count: digits with an optional k/M/G suffix (powers of ten). */
 static int parse_count(const char *s, uint64_t *out) {
-    if (!s || !*s || *s == '-' || *s == '+') return -1;
+    if (!s || *s < '0' || *s > '9') return -1; /* no sign, no leading space */
     errno = 0;
     char *end;
     unsigned long long v = strtoull(s, &end, 10);

@@ -751,6 +751,16 @@ static int start_command(struct run *r) {
     return 0;
 }
 
+/* CPU time this process has used, user and system. */
+static double cpu_seconds(void) {
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+/* cpu_start and wall_start: read together when the run began, so the summary's share of a core
+ * covers the same stretch of time on both sides (not the program's start-up). */
 static void finish(struct run *r, double cpu_start, double wall_start) {
     if (r->plot) {
         char title[256];
@@ -767,16 +777,14 @@ static void finish(struct run *r, double cpu_start, double wall_start) {
     if (r->record) fclose(r->record);
     ebb_http_stop(r->http);
     reap_hooks(r, 1);
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    double cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-                 (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6 - cpu_start;
+    double cpu = cpu_seconds() - cpu_start;
     double wall = monotonic_now() - wall_start;
+    char share[48] = ""; /* over less than a second, the clocks' steps would make it noise */
+    if (wall >= 1) snprintf(share, sizeof share, " (%.3f%% of one core)", 100 * cpu / wall);
     if (r->samples)
         fprintf(stderr,
-                "ebb watch: %" PRIu64 " samples, %" PRIu64
-                " alerts, cpu %.3fs over %.1fs (%.3f%% of one core)\n",
-                r->samples, r->alerts, cpu, wall, wall > 0 ? 100 * cpu / wall : 0);
+                "ebb watch: %" PRIu64 " samples, %" PRIu64 " alerts, cpu %.3fs over %.1fs%s\n",
+                r->samples, r->alerts, cpu, wall, share);
     ebb_history_free(&r->hist);
     ebb_detector_free(&r->det);
 }
@@ -795,7 +803,7 @@ int ebb_cmd_watch(int argc, char **argv) {
         return EBB_EXIT_RUNTIME;
     }
     ebb_history_init(&r.hist);
-    double wall_start = monotonic_now();
+    double wall_start = monotonic_now(), cpu_start = cpu_seconds();
     setup_signals(&r.orig_mask, &r.wait_mask);
     if (o.pid > 0) code = check_target(&r);
     if (!code) code = open_outputs(&r);
@@ -806,7 +814,7 @@ int ebb_cmd_watch(int argc, char **argv) {
         kill(r.child, SIGTERM);
         waitpid(r.child, NULL, 0);
     }
-    finish(&r, 0, wall_start);
+    finish(&r, cpu_start, wall_start);
     forward_to = 0;
     sigprocmask(SIG_SETMASK, &r.orig_mask, NULL);
     return code;

@@ -46,7 +46,7 @@ int ebb_replay_parse_line(const char *line, double *t, double *bytes) {
     p = skip_blanks(p);
     if (*p++ != ',') return -1;
     if (!(p = parse_decimal(skip_blanks(p), &bv, 0))) return -1;
-    if (*skip_blanks(p) != '\0') return -1;
+    if (*skip_blanks(p) != '\0' || bv >= 0x1p64) return -1; /* no process holds 2^64 bytes */
     *t = tv;
     *bytes = bv;
     return 1;

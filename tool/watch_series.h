@@ -8,7 +8,7 @@
 #include <stdio.h>
 
 /* One line of a replay file: 1 with a sample, 0 for a blank or comment line, -1 when malformed
- * (anything but a finite non-negative time, a comma, and a whole non-negative byte count, with
+ * (anything but a finite non-negative time, a comma, and a whole byte count below 2^64, with
  * optional blanks around each). */
 int ebb_replay_parse_line(const char *line, double *t, double *bytes);
 

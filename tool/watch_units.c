@@ -113,7 +113,7 @@ int ebb_parse_duration(const char *s, double *out) {
     int frac;
     if (split_number(s, &v, &suffix, &frac) < 0) return -1;
     const struct unit *u = find_unit(time_units, sizeof time_units / sizeof time_units[0], suffix);
-    if (!u) return -1;
+    if (!u || v * u->factor > EBB_MAX_DURATION) return -1;
     *out = v * u->factor;
     return 0;
 }

@@ -12,7 +12,10 @@
  * a bare number (or with "B") is bytes and must be whole. Case of the letters is ignored. */
 int ebb_parse_size(const char *s, uint64_t *out);
 
-/* Duration in seconds: a number with ms, s, m (or min), h, d; a bare number is seconds. */
+/* Duration in seconds: a number with ms, s, m (or min), h, d; a bare number is seconds. At most
+ * EBB_MAX_DURATION: a year, which any interval or span of the watchdog is well within, and which
+ * keeps every duration a valid time_t for sleeping. */
+#define EBB_MAX_DURATION (366.0 * 86400.0)
 int ebb_parse_duration(const char *s, double *out);
 
 /* Rate in bytes per second: SIZE or SIZE/UNIT with UNIT one of s, m (or min), h. */

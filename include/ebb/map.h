@@ -47,7 +47,8 @@
  * caller's. Destructors run exactly once for every entry that leaves, never for what take hands
  * back. Pointers into the map (get, get_or_insert, iterators) last until the next insert or
  * delete. During iteration, remove entries only with users_iter_delete: every other entry is
- * still visited exactly once.
+ * still visited exactly once. That holds for the iterator deleting; any other iterator of the
+ * same map (an outer loop) is then as after any delete, and may miss entries.
  *
  * Threads: a map has no lock. Calls that only read it (get, count, stats, check, iteration
  * without users_iter_delete) may run in any number of threads at once, also while a resize is
