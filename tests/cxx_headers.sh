@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Every public header compiles on its own, as C11 and as C++11 and C++20, with the project's
 # warnings made errors, under gcc and clang (g++/clang++ when installed); and map.h refuses, in
-# C++, a key that is not trivially copyable (entries move between tables as bytes) with its
-# own message rather than letting it corrupt memory at run time.
+# C++, a key or value that is not trivially copyable (entries move between tables as bytes),
+# with its own message, rather than let it corrupt memory at run time.
 #   bash tests/cxx_headers.sh
 set -u
 cd "$(dirname "$0")/.."
@@ -44,22 +44,22 @@ for h in include/ebb/*.h; do
     done
 done
 
-cat >"$tmp/bad_key.cpp" <<'EOF'
-#include <string>
-#define EBB_NAME bad_map
-#define EBB_KEY  std::string
-#define EBB_VAL  int
-#include "ebb/map.h"
-EOF
-ran=$((ran + 1))
-if out=$(g++ -std=c++11 "${flags[@]}" "$tmp/bad_key.cpp" 2>&1); then
-    echo "FAIL a std::string key compiled"; fail=1
-elif grep -q "must be trivially copyable" <<<"$out"; then
-    echo "ok   a std::string key is refused: must be trivially copyable"
-else
-    echo "FAIL a std::string key failed without ebb's message:"
-    printf '%s\n' "$out" | head -n 20 | sed 's/^/     | /'; fail=1
-fi
+refused() { # what (key or value), EBB_KEY, EBB_VAL: must fail with map.h's own message
+    local out
+    printf '#include <string>\n#define EBB_NAME bad_map\n#define EBB_KEY %s\n#define EBB_VAL %s\n%s\n' \
+        "$2" "$3" '#include "ebb/map.h"' >"$tmp/bad.cpp"
+    ran=$((ran + 1))
+    if out=$(g++ -std=c++11 "${flags[@]}" "$tmp/bad.cpp" 2>&1); then
+        echo "FAIL a std::string $1 compiled"; fail=1
+    elif grep -q "$1s must be trivially copyable" <<<"$out"; then
+        echo "ok   a std::string $1 is refused: must be trivially copyable"
+    else
+        echo "FAIL a std::string $1 failed without ebb's message:"
+        printf '%s\n' "$out" | head -n 20 | sed 's/^/     | /'; fail=1
+    fi
+}
+refused key std::string int
+refused value int std::string
 
 echo "$ran checks"
 exit $fail

@@ -154,9 +154,10 @@ EBB_STATIC_ASSERT_(EBB_ALIGNOF_(EBB_ENTRY_) <= EBB_CTRL_BYTES,
                    "ebb: entries may be aligned to 16 at most");
 #ifdef __cplusplus
 /* Entries move between tables as bytes, and are never constructed or destroyed as C++ objects. */
-EBB_STATIC_ASSERT_(
-    std::is_trivially_copyable<EBB_K_>::value &&std::is_trivially_copyable<EBB_V_>::value,
-    "ebb: in C++, keys and values must be trivially copyable (store pointers)");
+EBB_STATIC_ASSERT_(std::is_trivially_copyable<EBB_K_>::value,
+                   "ebb: in C++, keys must be trivially copyable (store pointers)");
+EBB_STATIC_ASSERT_(std::is_trivially_copyable<EBB_V_>::value,
+                   "ebb: in C++, values must be trivially copyable (store pointers)");
 #endif
 
 /* ---- Hooks, with their defaults ---- */
