@@ -22,9 +22,9 @@
  * Costs: one mutex round trip per job, and a futex wake when the thread sleeps. When the ring
  * is full (the thread starved of CPU), the caller waits for room.
  *
- * fork: the child has no pager thread. It drops the jobs outstanding (their ranges are copies
- * of the parent's pages, shared until written, so keeping them costs the child address space,
- * not memory) and starts with the pager stopped. */
+ * fork: the child has no pager thread. It unmaps the jobs outstanding at once (their ranges are
+ * the parent's pages, shared until written; once the parent unmapped its side they would be the
+ * child's alone, for good) and starts with the pager stopped. */
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -70,12 +70,23 @@ static _Atomic bool active;
 #define UNMAP_PIECE (8u << 20)
 #endif
 
-static void run(const job *j) {
-    unsigned char *at = j->addr; /* page-aligned, and so is every piece after it */
-    size_t len = j->len;
-    for (; len > UNMAP_PIECE; at += UNMAP_PIECE, len -= UNMAP_PIECE)
-        munmap(at, UNMAP_PIECE);
-    munmap(at, len);
+/* Unmap the job at the ring's head, a piece at a time. Each piece is taken off the job under the
+ * lock before it is unmapped, so the job always holds exactly what no munmap has been asked for
+ * yet: a child forked meanwhile unmaps that, and never a piece the parent may already have
+ * unmapped and mapped again. Called and returns with the lock held. */
+static void run_head(void) {
+    job *j = &pager.ring[pager.head % QUEUE_JOBS];
+    while (j->len > 0) {
+        unsigned char *at = j->addr; /* page-aligned, and so is every piece after it */
+        size_t len = j->len > UNMAP_PIECE ? UNMAP_PIECE : j->len;
+        j->addr = at + len;
+        j->len -= len;
+        pthread_mutex_unlock(&pager.mu);
+        munmap(at, len);
+        pthread_mutex_lock(&pager.mu);
+        pager.st.pending_bytes -= len;
+        pager.st.unmapped_bytes += len;
+    }
 }
 
 static void *pager_main(void *unused) {
@@ -85,14 +96,9 @@ static void *pager_main(void *unused) {
         while (pager.head == pager.tail && pager.accepting)
             pthread_cond_wait(&pager.work, &pager.mu);
         if (pager.head == pager.tail) break; /* stopped and drained */
-        job j = pager.ring[pager.head % QUEUE_JOBS];
-        pthread_mutex_unlock(&pager.mu);
-        run(&j);
-        pthread_mutex_lock(&pager.mu);
+        run_head();
         pager.head++;
         pager.st.done++;
-        pager.st.pending_bytes -= j.len;
-        pager.st.unmapped_bytes += j.len;
         pthread_cond_broadcast(&pager.idle);
     }
     pthread_mutex_unlock(&pager.mu);
@@ -143,9 +149,16 @@ static void after_fork_parent(void) {
     pthread_mutex_unlock(&pager.control);
 }
 
+/* The child has no pager thread. What the parent had handed over is mapped here too, as pages
+ * shared until written, and the parent unmapping its side would leave them to the child alone:
+ * so the child unmaps what is outstanding, now, on its only thread. */
 static void after_fork_child(void) {
-    pager.st.dropped += pager.tail - pager.head;
-    pager.head = pager.tail;
+    for (; pager.head != pager.tail; pager.head++) {
+        job *j = &pager.ring[pager.head % QUEUE_JOBS];
+        if (j->len) munmap(j->addr, j->len);
+        pager.st.unmapped_bytes += j->len;
+        pager.st.dropped++;
+    }
     pager.st.pending_bytes = 0;
     pager.running = pager.accepting = false;
     atomic_store_explicit(&active, false, memory_order_relaxed);

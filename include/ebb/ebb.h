@@ -106,7 +106,7 @@ typedef struct ebb_pager_stats {
     uint64_t handed;         /* unmaps handed over */
     uint64_t done;           /* of those, made */
     uint64_t waits;          /* hand-overs that waited for room (the thread was behind) */
-    uint64_t dropped;        /* unmaps outstanding at a fork, dropped in the child */
+    uint64_t dropped;        /* unmaps outstanding at a fork, made by the child at once */
     size_t pending_bytes;    /* bytes handed over and not yet unmapped */
     uint64_t unmapped_bytes; /* bytes the thread unmapped */
 } ebb_pager_stats;
