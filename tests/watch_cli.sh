@@ -58,6 +58,9 @@ printf '0,100\n5,100\n4,100\n' >"$T/back.csv"
 expect 2 "back.csv:3: time 4 is before" $EBB watch --replay "$T/back.csv"
 printf '# only a comment\n\n' >"$T/empty.csv"
 expect 2 "no samples" $EBB watch --replay "$T/empty.csv"
+for i in $(seq 0 999); do echo "$((i + 100)),100000000"; done >"$T/flat.csv"
+n=$($EBB watch -q -d 60s --replay "$T/flat.csv" 2>&1 | sed -n 's/^ebb watch: \([0-9]*\) samples.*/\1/p')
+[ "$n" = 61 ] || fail "--duration 60s over a replay took $n samples, expected 61"
 
 # ---- ebb check: exit codes and sizes ----
 rss=$(awk '/^VmRSS/ {print $2 * 1024}' /proc/$SLEEPER/status)

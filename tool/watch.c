@@ -681,8 +681,10 @@ static int replay_loop(struct run *r) {
     }
     int rc, code = 0;
     struct sample s = {0, 0, {0}, 0};
+    double first_t = 0; /* --duration counts from the first sample's time */
     while (!stop_requested && (rc = ebb_replay_next(&rp, &s.t, &s.bytes, err, sizeof err)) == 1) {
-        if (r->o->duration > 0 && s.t - rp.last_t > r->o->duration) break;
+        if (rp.samples == 1) first_t = s.t;
+        if (r->o->duration > 0 && s.t - first_t > r->o->duration) break;
         if ((code = handle_sample(r, &s)) != 0) break;
     }
     if (!code && rc < 0) {
