@@ -19,7 +19,8 @@
  * jobs finished, `tail` jobs handed over: the ring holds [head, tail), and the job at head is
  * the one running.
  *
- * Costs: one mutex round trip per job, and a futex wake when the thread sleeps. When the ring
+ * Costs: one mutex round trip per job and per piece of it, and a futex wake when the thread
+ * sleeps. When the ring
  * is full (the thread starved of CPU), the caller waits for room.
  *
  * fork: the child has no pager thread. It unmaps the jobs outstanding at once (their ranges are
