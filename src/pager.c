@@ -20,8 +20,7 @@
  * the one running.
  *
  * Costs: one mutex round trip per job and per piece of it, and a futex wake when the thread
- * sleeps. When the ring
- * is full (the thread starved of CPU), the caller waits for room.
+ * sleeps. When the ring is full (the thread starved of CPU), the caller waits for room.
  *
  * fork: the child has no pager thread. It unmaps the jobs outstanding at once (their ranges are
  * the parent's pages, shared until written; once the parent unmapped its side they would be the
