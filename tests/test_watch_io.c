@@ -28,6 +28,18 @@ static void test_parse_status(void) {
     CHECK_EQ_U(s.swap, 12 * 1024);
     /* A zombie has no VmRSS line. */
     CHECK(ebb_parse_status("Name:\tx\nState:\tZ (zombie)\n", &s) == -1);
+    /* A kernel thread has none either, and says so, or (older kernels) is kthreadd or its child. */
+    CHECK(ebb_parse_status("Name:\tkworker/0:1\nState:\tI (idle)\nPid:\t77\nPPid:\t2\n"
+                           "Kthread:\t1\n",
+                           &s) == -2);
+    CHECK(ebb_parse_status("Name:\tkworker/0:1\nState:\tI (idle)\nPid:\t77\nPPid:\t2\n", &s) == -2);
+    CHECK(ebb_parse_status("Name:\tkthreadd\nState:\tS (sleeping)\nPid:\t2\nPPid:\t0\n", &s) == -2);
+    /* A process between losing its memory and becoming a zombie is still "exiting", and so is
+     * one whose parent is PID 2 of a container, which the kernel says is no kernel thread. */
+    CHECK(ebb_parse_status("Name:\tsrv\nState:\tR (running)\nPid:\t900\nPPid:\t1\n", &s) == -1);
+    CHECK(ebb_parse_status("Name:\tsrv\nState:\tR (running)\nPid:\t9\nPPid:\t2\nKthread:\t0\n",
+                           &s) == -1);
+    CHECK(ebb_parse_status("Name:\tkworker\nState:\tZ (zombie)\nPid:\t77\nPPid:\t2\n", &s) == -1);
     /* "VmRSSX:" is not "VmRSS:". */
     CHECK(ebb_parse_status("VmRSSX:\t5 kB\n", &s) == -1);
     uint64_t pss = 0;

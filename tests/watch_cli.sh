@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `ebb watch` / `ebb check` from the outside, without timing-sensitive workloads: help texts, every
 # bad-input case (exit status and message), `ebb check` exit codes and size parsing, replayed
-# detection, --json parsed, --on-alert environment and cooldown, --record/--replay, --plot.
+# detection, --json parsed, --on-alert environment, cooldown and a hung hook, --record/--replay,
+# --plot, and outputs that fail part-way (/dev/full).
 # Replayed series are generated here with awk (fixed formulas; noise from a fixed-seed LCG).
 set -u
 cd "$(dirname "$0")/.."
@@ -84,6 +85,11 @@ expect 2 "bad --interval"                 $EBB check $SLEEPER --max-ratio 2 --in
 expect 2 "invalid PID"                    $EBB check 12ab
 expect 2 "exactly one PID"                $EBB check
 expect 3 "does not exist"                 $EBB check 4194000 --max-rss 1G
+# A kernel thread has no memory to watch (PID 2 is kthreadd, unless we are in a PID namespace).
+if [ -r /proc/2/status ] && ! grep -q '^VmRSS:' /proc/2/status && grep -q '^PPid:[[:space:]]*0$' /proc/2/status; then
+    expect 2 "process 2 is a kernel thread" $EBB watch 2
+    expect 2 "process 2 is a kernel thread" $EBB check 2 --max-rss 1G
+fi
 
 # ---- replayed detection: a leak is reported, a flat series is not ----
 # 100 MB flat for 400 s, then 10 MB/min; noise ±1% from an LCG with a fixed seed.
@@ -137,6 +143,24 @@ grep -q '<svg' "$T/rec.svg" && grep -q '<polyline' "$T/rec.svg" && grep -q '</sv
 $EBB watch --replay "$T/leak.csv" --plot "$T/leak.svg" --quiet >/dev/null 2>&1
 [ "$(grep -c '<polyline' "$T/leak.svg")" -eq 5 ] || fail "leak plot should have 5 polylines (memory, baseline, 3 thresholds)"
 grep -q 'fill="#8e24aa"' "$T/leak.svg" || fail "leak plot does not mark the leak"
+
+# ---- files that cannot be written to the end, and the launched command's PID in --record ----
+# An alert (1) turns into 5: the plot the user asked for is not there.
+expect 5 "cannot write --plot file '/dev/full'" $EBB watch --replay "$T/spikes.csv" --quiet --plot /dev/full
+expect 5 "cannot write --record file" $EBB watch --replay "$T/flat.csv" --quiet --record /dev/full
+$EBB watch -i 50ms --quiet --record "$T/launch.csv" -- sleep 0.3 2>/dev/null || fail "launch mode with --record exited non-zero"
+head -1 "$T/launch.csv" | grep -Eq '\(pid [1-9][0-9]*,' || fail "launch-mode --record header lacks the command's PID: $(head -1 "$T/launch.csv")"
+
+# ---- a hung --on-alert command holds the exit by at most 5 s, and is left running ----
+start=$(date +%s%N)
+$EBB watch --replay "$T/spikes.csv" --quiet --cooldown 0 \
+    --on-alert "echo \$\$ >>$T/hung.pids; exec sleep 60" >"$T/hung.out" 2>&1
+rc=$? took_ms=$((($(date +%s%N) - start) / 1000000))
+[ $rc -eq 1 ] || fail "replay with a hung hook exited $rc, expected 1"
+[ $took_ms -ge 4500 ] && [ $took_ms -lt 9000 ] || fail "a hung hook held the exit ${took_ms} ms, expected about 5000"
+grep -q -- "--on-alert commands still running after 5s; left running" "$T/hung.out" || fail "no word of the hung hooks: $(cat "$T/hung.out")"
+[ "$(wc -l <"$T/hung.pids")" -eq 5 ] || fail "expected 5 hooks, ran $(wc -l <"$T/hung.pids")"
+kill $(cat "$T/hung.pids") 2>/dev/null || fail "the hung hooks were not left running"
 
 [ $failures -eq 0 ] && echo "watch_cli: all passed"
 exit $((failures > 0))

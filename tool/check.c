@@ -47,7 +47,8 @@ static const char usage_text[] =
     "EXIT STATUS\n"
     "    0    healthy\n"
     "    1    unhealthy: a limit was crossed\n"
-    "    2    usage error: bad option, malformed size, rate, duration or PID\n"
+    "    2    usage error: bad option, malformed size, rate, duration or PID, or the PID of a\n"
+    "         kernel thread\n"
     "    3    no such process, or it exited during the check\n"
     "    4    permission denied reading the process\n"
     "    5    runtime error\n"
@@ -139,6 +140,10 @@ static int read_failure(pid_t pid, int err) {
     if (err == -ESRCH) {
         printf("unknown: process %d does not exist\n", (int)pid);
         return EBB_EXIT_GONE;
+    }
+    if (err == -EINVAL) {
+        printf("unknown: process %d is a kernel thread: it has no memory of its own\n", (int)pid);
+        return EBB_EXIT_USAGE;
     }
     if (err == -EACCES) {
         printf("unknown: permission denied reading process %d (run as its owner or root)\n",

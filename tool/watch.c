@@ -77,7 +77,9 @@ static const char usage_text[] =
     "        --on-alert CMD        run CMD with sh -c when a level is entered, a leak is\n"
     "                              reported or the cgroup OOM-kills; environment: EBB_EVENT,\n"
     "                              EBB_PID, EBB_SEVERITY, EBB_RATIO, EBB_RSS_BYTES,\n"
-    "                              EBB_BASELINE_BYTES, EBB_LEAK_BYTES_PER_S, EBB_ETA_S, EBB_T\n"
+    "                              EBB_BASELINE_BYTES, EBB_LEAK_BYTES_PER_S, EBB_ETA_S, EBB_T;\n"
+    "                              at exit, commands still running get 5s, then are left\n"
+    "                              running\n"
     "        --cooldown DUR        run --on-alert at most once per DUR (5m)\n"
     "        --plot FILE.svg       write a chart of memory, baseline and thresholds at the end\n"
     "        --record FILE         write the samples as CSV (seconds,bytes)\n"
@@ -92,10 +94,12 @@ static const char usage_text[] =
     "EXIT STATUS\n"
     "    0    finished (signal, --duration, end of replay) and no alert was raised\n"
     "    1    finished, and at least one alert was raised\n"
-    "    2    usage error: bad option, malformed size/duration/PID, garbage in the replay file\n"
+    "    2    usage error: bad option, malformed size/duration/PID, garbage in the replay file,\n"
+    "         a kernel thread's PID\n"
     "    3    no such process, or the process exited while watched\n"
     "    4    permission denied reading the process\n"
-    "    5    runtime error: port in use, cannot write a file, cannot fork\n"
+    "    5    runtime error: port in use, cannot read or write a file (--plot or --record\n"
+    "         failing at the end turns 0 or 1 into 5), cannot fork\n"
     "    127  -- COMMAND could not be executed; otherwise the command's own status (128+N when\n"
     "         killed by signal N)\n"
     "\n"
@@ -403,10 +407,31 @@ static double monotonic_now(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void reap_hooks(struct run *r, int block) {
-    for (int i = 0; i < MAX_HOOKS; i++)
-        if (r->hooks[i] > 0 && waitpid(r->hooks[i], NULL, block ? 0 : WNOHANG) != 0)
-            r->hooks[i] = 0;
+/* Forgets the --on-alert commands that have ended; returns how many still run. */
+static int reap_hooks(struct run *r) {
+    int running = 0;
+    for (int i = 0; i < MAX_HOOKS; i++) {
+        if (r->hooks[i] > 0 && waitpid(r->hooks[i], NULL, WNOHANG) != 0) r->hooks[i] = 0;
+        running += r->hooks[i] > 0;
+    }
+    return running;
+}
+
+/* At exit: gives running --on-alert commands HOOK_GRACE seconds to end, then leaves them
+ * running (a hook that pages someone should not be killed), so a hung hook cannot hold
+ * `ebb watch` past --duration by more than that. */
+#define HOOK_GRACE 5.0
+static void wait_hooks(struct run *r) {
+    double deadline = monotonic_now() + HOOK_GRACE;
+    int running;
+    while ((running = reap_hooks(r)) > 0 && monotonic_now() < deadline) {
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    if (running)
+        fprintf(stderr,
+                "ebb watch: %d --on-alert command%s still running after %.0fs; left running\n",
+                running, running == 1 ? "" : "s", HOOK_GRACE);
 }
 
 static void set_env_number(const char *name, double v, int valid) {
@@ -423,7 +448,7 @@ static void set_env_number(const char *name, double v, int valid) {
 static void run_hook(struct run *r, const char *event, const struct sample *s,
                      const struct ebb_detect_result *res, double eta) {
     int slot = -1;
-    reap_hooks(r, 0);
+    reap_hooks(r);
     for (int i = 0; i < MAX_HOOKS && slot < 0; i++)
         if (r->hooks[i] == 0) slot = i;
     if (slot < 0) {
@@ -603,6 +628,11 @@ static int read_failure(const struct run *r, int err) {
                 r->samples ? "exited while watched" : "does not exist");
         return EBB_EXIT_GONE;
     }
+    if (err == -EINVAL) {
+        fprintf(stderr, "ebb watch: process %d is a kernel thread: it has no memory of its own\n",
+                (int)pid);
+        return EBB_EXIT_USAGE;
+    }
     if (err == -EACCES) {
         fprintf(stderr,
                 "ebb watch: permission denied reading process %d (run as its owner or root%s)\n",
@@ -663,7 +693,7 @@ static int live_loop(struct run *r) {
         if (err) return read_failure(r, err);
         s.bytes = (double)s.proc.rss;
         if ((code = handle_sample(r, &s)) != 0) return code;
-        reap_hooks(r, 0);
+        reap_hooks(r);
         next += r->o->interval;
         double now = monotonic_now();
         if (next < now)
@@ -707,7 +737,6 @@ static int open_outputs(struct run *r) {
                 strerror(errno));
         return EBB_EXIT_RUNTIME;
     }
-    if (r->record) ebb_record_header(r->record, r->o->pid, r->o->interval);
     if (r->o->plot && !(r->plot = fopen(r->o->plot, "w"))) {
         fprintf(stderr, "ebb watch: cannot write --plot file '%s': %s\n", r->o->plot,
                 strerror(errno));
@@ -761,9 +790,16 @@ static double cpu_seconds(void) {
            (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 }
 
+/* A file we were asked to write is incomplete: an exit that said "all went well" (0, or 1 for
+ * an alert) becomes 5. A launched command's own status stays unless it was 0. */
+static int after_write_failure(const struct run *r, int code) {
+    if (code == EBB_EXIT_OK || (code == EBB_EXIT_ALERT && !r->o->cmd)) return EBB_EXIT_RUNTIME;
+    return code;
+}
+
 /* cpu_start and wall_start: read together when the run began, so the summary's share of a core
  * covers the same stretch of time on both sides (not the program's start-up). */
-static void finish(struct run *r, double cpu_start, double wall_start) {
+static int finish(struct run *r, int code, double cpu_start, double wall_start) {
     if (r->plot) {
         char title[256];
         snprintf(title, sizeof title, "ebb watch %s%s", r->o->replay ? "--replay " : "",
@@ -772,13 +808,21 @@ static void finish(struct run *r, double cpu_start, double wall_start) {
                               : "");
         if (r->o->pid > 0 && !r->o->cmd)
             snprintf(title, sizeof title, "ebb watch %d", (int)r->o->pid);
-        if (ebb_plot_svg(r->plot, &r->hist, r->o->det.levels, title) < 0 && r->hist.n)
-            fprintf(stderr, "ebb watch: cannot write --plot file\n");
-        fclose(r->plot);
+        /* With no sample there is nothing to draw, and the file stays empty. */
+        int bad = r->hist.n && ebb_plot_svg(r->plot, &r->hist, r->o->det.levels, title) < 0;
+        if (fclose(r->plot) != 0 || bad) {
+            fprintf(stderr, "ebb watch: cannot write --plot file '%s': %s\n", r->o->plot,
+                    strerror(errno));
+            code = after_write_failure(r, code);
+        }
     }
-    if (r->record) fclose(r->record);
+    if (r->record && fclose(r->record) != 0) {
+        fprintf(stderr, "ebb watch: cannot write --record file '%s': %s\n", r->o->record,
+                strerror(errno));
+        code = after_write_failure(r, code);
+    }
     ebb_http_stop(r->http);
-    reap_hooks(r, 1);
+    wait_hooks(r);
     double cpu = cpu_seconds() - cpu_start;
     double wall = monotonic_now() - wall_start;
     char share[48] = ""; /* over less than a second, the clocks' steps would make it noise */
@@ -789,6 +833,7 @@ static void finish(struct run *r, double cpu_start, double wall_start) {
                 r->samples, r->alerts, cpu, wall, share);
     ebb_history_free(&r->hist);
     ebb_detector_free(&r->det);
+    return code;
 }
 
 int ebb_cmd_watch(int argc, char **argv) {
@@ -811,12 +856,17 @@ int ebb_cmd_watch(int argc, char **argv) {
     if (!code) code = open_outputs(&r);
     if (!code && o.cmd) code = start_command(&r);
     if (!code && o.cmd) check_target(&r); /* cgroup of the command; it may already be gone */
+    if (!code && r.record && ebb_record_header(r.record, (int)o.pid, o.interval) < 0) {
+        fprintf(stderr, "ebb watch: cannot write --record file '%s': %s\n", o.record,
+                strerror(errno));
+        code = EBB_EXIT_RUNTIME;
+    }
     if (!code) code = o.replay ? replay_loop(&r) : live_loop(&r);
     if (r.child > 0) { /* we are leaving before our command: do not orphan it silently */
         kill(r.child, SIGTERM);
         waitpid(r.child, NULL, 0);
     }
-    finish(&r, cpu_start, wall_start);
+    code = finish(&r, code, cpu_start, wall_start);
     forward_to = 0;
     sigprocmask(SIG_SETMASK, &r.orig_mask, NULL);
     return code;

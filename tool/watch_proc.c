@@ -58,8 +58,31 @@ static int find_kb_field(const char *text, const char *key, uint64_t *out) {
     return -1;
 }
 
+/* "Kthread: 1" where the kernel says it (6.2 and later?); before, every kernel thread but
+ * kthreadd (PID 2, parent 0) is kthreadd's child. A process in a container whose parent is its
+ * PID 2 has VmRSS and never gets here. */
+static int is_kernel_thread(const char *text) {
+    uint64_t v, ppid, pid;
+    if (find_kb_field(text, "Kthread", &v) == 0) return v == 1;
+    if (find_kb_field(text, "PPid", &ppid) < 0 || find_kb_field(text, "Pid", &pid) < 0) return 0;
+    return ppid == 2 || (pid == 2 && ppid == 0);
+}
+
+/* The process state letter, or 0. */
+static char state_of(const char *text) {
+    const char *p = strstr(text, "State:");
+    if (!p || (p != text && p[-1] != '\n')) return 0;
+    p += 6;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    return *p;
+}
+
 int ebb_parse_status(const char *text, struct ebb_proc_sample *out) {
-    if (find_kb_field(text, "VmRSS", &out->rss) < 0) return -1;
+    if (find_kb_field(text, "VmRSS", &out->rss) < 0) {
+        char st = state_of(text);
+        return st && st != 'Z' && st != 'X' && is_kernel_thread(text) ? -2 : -1;
+    }
     /* The split is absent on old kernels; swap can be missing too. Zero is the honest default. */
     if (find_kb_field(text, "RssAnon", &out->anon) < 0) out->anon = 0;
     if (find_kb_field(text, "RssFile", &out->file) < 0) out->file = 0;
@@ -179,7 +202,9 @@ int ebb_proc_read(pid_t pid, int want_pss, const char *cgroup_root, const char *
     snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
     long n = ebb_read_small_file(path, buf, sizeof buf);
     if (n < 0) return errno_status(n);
-    if (ebb_parse_status(buf, out) < 0) return -ESRCH; /* zombie: exited, not yet reaped */
+    int parsed = ebb_parse_status(buf, out);
+    if (parsed == -2) return -EINVAL;
+    if (parsed < 0) return -ESRCH; /* exiting, or a zombie: exited, not yet reaped */
     if (want_pss) {
         snprintf(path, sizeof path, "/proc/%d/smaps_rollup", (int)pid);
         n = ebb_read_small_file(path, buf, sizeof buf);

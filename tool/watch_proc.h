@@ -27,7 +27,8 @@ struct ebb_proc_sample {
     struct ebb_cgroup_mem cgroup;
 };
 
-/* Fields of /proc/PID/status; -1 when VmRSS is missing (a zombie or a kernel thread). */
+/* Fields of /proc/PID/status. VmRSS missing: -2 for a kernel thread (it has no address space),
+ * -1 otherwise (a zombie, or a process between losing its memory and becoming one). */
 int ebb_parse_status(const char *text, struct ebb_proc_sample *out);
 
 /* Pss of /proc/PID/smaps_rollup; -1 when absent. */
@@ -47,7 +48,8 @@ int ebb_cgroup_read(const char *dir, const char *root, struct ebb_cgroup_mem *ou
 int ebb_cgroup_locate(pid_t pid, char *root, size_t root_len, char *dir, size_t dir_len);
 
 /* A sample of `pid`. `cgroup_dir`/`cgroup_root` may be NULL (no cgroup figures); `want_pss` reads
- * smaps_rollup too (ptrace-read permission needed). */
+ * smaps_rollup too (ptrace-read permission needed). 0, or -ESRCH (no such process, or it is
+ * exiting), -EACCES, -EINVAL (a kernel thread), -EIO. */
 int ebb_proc_read(pid_t pid, int want_pss, const char *cgroup_root, const char *cgroup_dir,
                   struct ebb_proc_sample *out);
 
