@@ -142,6 +142,47 @@ static void test_delete_most_then_fresh(void) {
     CHECK((double)rss_cleared <= 1.0 * MB); /* (b) */
 }
 
+/* Deletes that stop just after a shrink began leave both tables until the next write: lookups
+ * move nothing (readers share the map), and shrink_to_fit() ends the migration and hands the old
+ * table back (docs/design.md, "Resizing without stalls"). */
+static void test_shrink_to_fit_ends_a_shrink(void) {
+    size_t n = test_scaled(1000000), deleted = 0;
+    size_t base = rss_bytes();
+    umap m;
+    umap_init(&m);
+    bool ok = true;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = umap_put(&m, key_of(i), i) == EBB_INSERTED;
+    CHECK(ok);
+    /* Delete (the keys are scrambled, so in any order) until a shrink is under way. */
+    uint64_t shrinks = stats_of(&m).shrinks;
+    for (; ok && deleted < n && stats_of(&m).shrinks == shrinks; deleted++)
+        ok = umap_delete(&m, key_of(deleted));
+    ebb_stats mid = stats_of(&m);
+    CHECK(ok && mid.shrinks == shrinks + 1 && mid.migrating > 0);
+    size_t rss_mid = rss_since(base);
+    size_t found = 0;
+    for (size_t i = 0; i < n; i++)
+        found += umap_get(&m, key_of(i)) != NULL && i >= deleted;
+    CHECK_EQ_U(found, n - deleted);
+    CHECK_EQ_U(stats_of(&m).migrating, mid.migrating); /* reading moved nothing */
+    CHECK_EQ_U(umap_shrink_to_fit(&m), EBB_OK);
+    ebb_stats fit = stats_of(&m);
+    size_t rss_fit = rss_since(base);
+    fprintf(stderr,
+            "  %zu of %zu deleted, a shrink under way (%zu to move): table %.2f MB, RSS +%.2f MB; "
+            "after shrink_to_fit: table %.2f MB, RSS +%.2f MB\n",
+            deleted, n, mid.migrating, mid.bytes / MB, rss_mid / MB, fit.bytes / MB, rss_fit / MB);
+    CHECK_EQ_U(fit.migrating, 0);
+    CHECK_EQ_U(fit.entries, n - deleted);
+    CHECK(bytes_follow_entries(&fit));
+    CHECK(fit.bytes * 3 < mid.bytes * 2); /* the old table, twice the new, is gone */
+    CHECK_EQ_U(umap_check(&m), 0);
+    umap_destroy(&m);
+    if (UNDER_ASAN) return;
+    CHECK(rss_fit * 3 < rss_mid * 2);
+}
+
 /* (d) No operation moves more than a bounded number of entries: growing to N, then deleting
  * everything, track stats.moved around each insert and delete. The bounds are those of the
  * design (src/table.c): a growth step stops once it has moved 24 entries, after finishing the
@@ -229,6 +270,7 @@ static void test_churn_rss(void) {
 int main(void) {
     if (UNDER_ASAN) fprintf(stderr, "  AddressSanitizer build: RSS figures printed, not checked\n");
     RUN(test_delete_most_then_fresh);
+    RUN(test_shrink_to_fit_ends_a_shrink);
     RUN(test_bounded_moves);
     RUN(test_churn_rss);
     return check_summary();

@@ -35,7 +35,8 @@
  *   bool  users_take(users *m, KEY k, KEY *kout, VAL *vout);  remove without destroying
  *   void  users_clear(users *m);                       destroys entries, returns all memory
  *   int   users_reserve(users *m, size_t n);           room for n; the map stays at least this
- *   int   users_shrink_to_fit(users *m);
+ *   int   users_shrink_to_fit(users *m);              ends a resize under way, then fits the
+ *                                                      table to count (below reserve's too)
  *   size_t users_count(const users *m);
  *   users_iter users_begin(users *m);  bool users_iter_done(const users_iter *);
  *   void  users_next(users_iter *);    void users_iter_delete(users_iter *);
