@@ -3,8 +3,12 @@
  * The string hash reads 16 bytes per step and folds each pair of words into the running state
  * with one 64x64->128-bit multiply (ebb_mix); inputs of 16 bytes or less take no loop, reading
  * the first and last words (overlapping when short). The seed enters the state first, so
- * without it an attacker cannot predict which strings collide. Seeds come from one secret per
- * process (getrandom) mixed with a counter: creating a map costs no system call. */
+ * without it an attacker cannot predict which strings collide. Both factors of every multiply
+ * hold the state: a factor of data and constants alone is zero for one known word (the
+ * constant itself), and that product erased the seed and everything before it, so all strings
+ * with that word at a block's start collided under every seed (tests/test_map_unit.c). Seeds come
+ * from one secret per process (getrandom) mixed with a counter: creating a map costs no system
+ * call. */
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/random.h>
@@ -49,14 +53,14 @@ uint64_t ebb_hash_bytes(const void *data, size_t len, uint64_t seed) {
     } else {
         size_t left = len;
         while (left > 16) {
-            state = ebb_mix(read64(p) ^ K2, read64(p + 8) ^ state);
+            state = ebb_mix(read64(p) ^ state ^ K2, read64(p + 8) ^ state);
             p += 16;
             left -= 16;
         }
         a = read64(p + left - 16);
         b = read64(p + left - 8);
     }
-    return ebb_mix(ebb_mix(a ^ K2, b ^ state) ^ K3, state ^ K0);
+    return ebb_mix(ebb_mix(a ^ state ^ K2, b ^ state) ^ K3, state ^ K0);
 }
 
 uint64_t ebb_hash_str(const char *s, uint64_t seed) {

@@ -83,11 +83,15 @@
 const uint32_t ebb_tag_words[256] = {TAG_WORD64(0), TAG_WORD64(64), TAG_WORD64(128),
                                      TAG_WORD64(192)};
 
-/* The control bytes of an empty map: one group, always empty, never written. */
+/* The control bytes of an empty map: one group, always empty, never written. Its slots point
+ * there too, never read (every control byte says empty): lookups compute the address of group
+ * 0's slots before reading its tags, and an offset from a null pointer is undefined behaviour
+ * (clang's UBSan stopped every lookup in an empty map). */
 static const unsigned char empty_group[EBB_CTRL_BYTES];
 
 static ebb_table empty_table(void) {
-    return (ebb_table){.ctrl = (unsigned char *)empty_group, .ngroups = 1};
+    return (ebb_table){
+        .ctrl = (unsigned char *)empty_group, .slots = (unsigned char *)empty_group, .ngroups = 1};
 }
 
 static bool is_allocated(const ebb_table *t) {

@@ -124,9 +124,14 @@ static inline uint64_t ebb_mix(uint64_t a, uint64_t b) {
 }
 
 /* Seeded hash of a 64-bit integer. Also the finaliser applied to user-supplied hashes, so an
- * identity hash on patterned keys (timestamps, multiples of 1024) still spreads. */
+ * identity hash on patterned keys (timestamps, multiples of 1024 or of 2^16) still spreads.
+ * One folded multiply is not enough: for keys k << s its top bits, which choose the group, are
+ * k times the constant mod 2^(64-s), and for some s that is near a fraction with a small
+ * denominator (s = 16..18: p/7037), so the keys fell into that many clusters. The second
+ * multiply (64-bit, its low half) carries the fold's low bits, where the high half of the
+ * product put the well-mixed bits of such keys, up into the top ones. */
 static inline uint64_t ebb_hash_u64(uint64_t x, uint64_t seed) {
-    return ebb_mix(x ^ seed, 0x9e3779b97f4a7c15ull);
+    return ebb_mix(x ^ seed, 0x9e3779b97f4a7c15ull) * 0xd6e8feb86659fd93ull;
 }
 
 /* Seeded hash of a byte string and of a NUL-terminated string. */

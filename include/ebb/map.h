@@ -19,7 +19,9 @@
  *   EBB_VAL_DTOR(v)        run on a value leaving the map
  *   EBB_KEY_CLONE(dst, k)  keys are borrowed: store a copy of k in *dst when a new entry is
  *                          made; non-zero on success, zero when out of memory
- *   EBB_MAP_FIELDS         extra members of the map struct; hooks reach the map as EBB_MAP
+ *   EBB_MAP_FIELDS         extra members of the map struct; the destructors and EBB_KEY_CLONE
+ *                          reach the map as EBB_MAP (hash and equality do not: they also run
+ *                          in lookups, which take a const map and may run in many threads)
  *   EBB_HEADER             emit declarations only (a library ships the definitions)
  *   EBB_IMPL               emit definitions with external linkage (for that library)
  *
@@ -57,7 +59,8 @@
  * statistics (tests/test_readers.c, under TSan). Every other call needs the map to itself.
  *
  * C++: the headers compile as C++11 and later. Keys and values must be trivially copyable
- * (checked at compile time), since entries move between tables as bytes. */
+ * (checked at compile time), since entries move between tables as bytes. Entries may be aligned
+ * to 16 bytes at most (also checked). */
 
 #include <stdbool.h>
 #include <stddef.h>

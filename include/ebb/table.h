@@ -211,9 +211,13 @@ static inline unsigned ebb_pick_free(unsigned free_slots, size_t distance) {
     return distance ? ebb_highest(free_slots) : ebb_lowest(free_slots);
 }
 
-/* The away bits of group 0 (ebb/table.h, "Structure"): after the counts, 2-byte aligned. */
+/* The away bits of group 0 (ebb/table.h, "Structure"): after the counts, 2-byte aligned. The
+ * counts start at an odd address when both the group count and the entry size are odd, so the
+ * pad is taken from the address (the table reserves a byte for it when ngroups is odd, the only
+ * case where counts + ngroups can be odd). */
 static inline uint16_t *ebb_away_of(unsigned char *counts, size_t ngroups) {
-    return (uint16_t *)(void *)(counts + ngroups + (ngroups & 1));
+    unsigned char *end = counts + ngroups;
+    return (uint16_t *)(void *)(end + ((uintptr_t)end & 1));
 }
 
 static inline uint16_t *ebb_away(const ebb_table *t) {
