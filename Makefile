@@ -43,7 +43,11 @@ ALL_CXXFLAGS := -std=c++11 $(OPT) -g $(WARN) $(SANFLAGS) $(CXXFLAGS)
 ALL_LDFLAGS  := $(SANFLAGS) $(LDFLAGS)
 
 # Debian packages needed to build and test (scripts/deps.sh installs them, or says how).
-DEB_PACKAGES := g++ libmicrohttpd-dev pkg-config libjemalloc2 libmimalloc2.0
+# clang, cmake, valgrind, python3 and locales are for tests that would otherwise be skipped (under
+# CI=true they fail instead): clang warnings and UBSan, CMake's find_package, valgrind's leak
+# check, a decimal-comma locale for the statistics.
+DEB_PACKAGES := g++ libmicrohttpd-dev pkg-config libjemalloc2 libmimalloc2.0 clang cmake valgrind \
+                python3 locales
 TOOL_LIBS    := $(shell pkg-config --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd) -lm -lpthread
 
 LIB_SRC      := $(wildcard src/*.c)
@@ -67,7 +71,7 @@ EXAMPLES    := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EXAMPLE_SRC))
 all: $(BUILD)/libebb.a $(BUILD)/libebb.so $(BUILD)/ebb
 
 deps: $(BUILD)/.deps
-$(BUILD)/.deps: scripts/deps.sh
+$(BUILD)/.deps: scripts/deps.sh Makefile
 	@mkdir -p $(@D)
 	@scripts/deps.sh $(DEB_PACKAGES)
 	@touch $@
@@ -115,36 +119,43 @@ demo: all
 
 # The suite runs twice: optimised, then instrumented with ASan+UBSan (LeakSanitizer included);
 # the tests with threads (the pager's, concurrent readers') also run under TSan.
-TSAN_TESTS := build/tsan/tests/test_pager build/tsan/tests/test_readers
+TSAN_TESTS := $(BUILD)/tsan/tests/test_pager $(BUILD)/tsan/tests/test_readers
 test:
-	$(MAKE) tests BUILD=build
-	$(MAKE) tests BUILD=build/asan SAN=1
-	$(MAKE) $(TSAN_TESTS) BUILD=build/tsan SAN=thread
-	tests/run.sh build build/asan build/tsan
+	$(MAKE) tests BUILD=$(BUILD)
+	$(MAKE) tests BUILD=$(BUILD)/asan SAN=1
+	$(MAKE) $(TSAN_TESTS) BUILD=$(BUILD)/tsan SAN=thread
+	tests/run.sh $(BUILD) $(BUILD)/asan $(BUILD)/tsan
 
 test-run: tests
 	tests/run.sh $(BUILD)
 
+# Paths are quoted: a prefix may hold spaces (unquoted, `uninstall` removed a directory beside
+# it). A system-wide install refreshes the loader's cache, so programs linked with pkg-config
+# find libebb.so at once.
+DEST = $(DESTDIR)$(PREFIX)
 install: all
-	install -d $(DESTDIR)$(PREFIX)/include/ebb $(DESTDIR)$(PREFIX)/lib/pkgconfig \
-	    $(DESTDIR)$(PREFIX)/lib/cmake/ebb $(DESTDIR)$(PREFIX)/bin
-	install -m 644 include/ebb/*.h $(DESTDIR)$(PREFIX)/include/ebb/
-	install -m 644 $(BUILD)/libebb.a $(DESTDIR)$(PREFIX)/lib/
-	install -m 755 $(BUILD)/libebb.so $(DESTDIR)$(PREFIX)/lib/libebb.so.$(VERSION)
-	ln -sf libebb.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libebb.so.$(SOVER)
-	ln -sf libebb.so.$(SOVER) $(DESTDIR)$(PREFIX)/lib/libebb.so
-	install -m 755 $(BUILD)/ebb $(DESTDIR)$(PREFIX)/bin/ebb
+	install -d "$(DEST)/include/ebb" "$(DEST)/lib/pkgconfig" "$(DEST)/lib/cmake/ebb" "$(DEST)/bin"
+	install -m 644 include/ebb/*.h "$(DEST)/include/ebb/"
+	install -m 644 $(BUILD)/libebb.a "$(DEST)/lib/"
+	install -m 755 $(BUILD)/libebb.so "$(DEST)/lib/libebb.so.$(VERSION)"
+	ln -sf libebb.so.$(VERSION) "$(DEST)/lib/libebb.so.$(SOVER)"
+	ln -sf libebb.so.$(SOVER) "$(DEST)/lib/libebb.so"
+	install -m 755 $(BUILD)/ebb "$(DEST)/bin/ebb"
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' scripts/ebb.pc.in \
-	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/ebb.pc
+	    > "$(DEST)/lib/pkgconfig/ebb.pc"
 	sed -e 's|@VERSION@|$(VERSION)|g' scripts/ebbConfig.cmake.in \
-	    > $(DESTDIR)$(PREFIX)/lib/cmake/ebb/ebbConfig.cmake
+	    > "$(DEST)/lib/cmake/ebb/ebbConfig.cmake"
 	sed -e 's|@VERSION@|$(VERSION)|g' scripts/ebbConfigVersion.cmake.in \
-	    > $(DESTDIR)$(PREFIX)/lib/cmake/ebb/ebbConfigVersion.cmake
+	    > "$(DEST)/lib/cmake/ebb/ebbConfigVersion.cmake"
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" -eq 0 ] && command -v ldconfig >/dev/null; then \
+	    ldconfig; fi
 
 uninstall:
-	rm -rf $(DESTDIR)$(PREFIX)/include/ebb $(DESTDIR)$(PREFIX)/lib/cmake/ebb
-	rm -f $(DESTDIR)$(PREFIX)/lib/libebb.* $(DESTDIR)$(PREFIX)/lib/pkgconfig/ebb.pc \
-	    $(DESTDIR)$(PREFIX)/bin/ebb
+	rm -f "$(DEST)/include/ebb/"*.h "$(DEST)/lib/cmake/ebb/ebbConfig.cmake" \
+	    "$(DEST)/lib/cmake/ebb/ebbConfigVersion.cmake" "$(DEST)/lib/libebb.a" \
+	    "$(DEST)/lib/libebb.so" "$(DEST)/lib/libebb.so.$(SOVER)" \
+	    "$(DEST)/lib/libebb.so.$(VERSION)" "$(DEST)/lib/pkgconfig/ebb.pc" "$(DEST)/bin/ebb"
+	-rmdir "$(DEST)/include/ebb" "$(DEST)/lib/cmake/ebb" 2>/dev/null
 
 bench-pages: all
 	$(MAKE) -f bench/bench.mk $(BUILD)/bench/page_costs BUILD=$(BUILD)
@@ -180,6 +191,10 @@ format:
 	    tests/helpers/*.c examples/*.c bench/*.c bench/*.h bench/*.cpp)
 
 clean:
-	rm -rf build
+	@case "$(BUILD)" in ""|/|.|..|./) echo "clean: refusing to remove BUILD='$(BUILD)'" >&2; exit 1;; esac
+	rm -rf build "$(BUILD)"
+
+# Objects are never intermediate: deleting them after a first build made the second rebuild them.
+.SECONDARY:
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -69,8 +69,8 @@ $(BOUT)/drv_%: bench/drv_%.cpp bench/cxx_adapter.h $(DEPS)
 # Debian's go, offline: no module beyond the standard library, caches under build/.
 $(BOUT)/drv_go: bench/go/main.go bench/go/keys.go bench/go/go.mod
 	@mkdir -p $(@D)
-	cd bench/go && GOCACHE=$(abspath $(BOUT))/go/cache GOPATH=$(abspath $(BOUT))/go/path GOTOOLCHAIN=local \
-	    GOPROXY=off GOFLAGS= go build -o $(abspath $@) .
+	cd bench/go && GOCACHE="$(abspath $(BOUT))/go/cache" GOPATH="$(abspath $(BOUT))/go/path" \
+	    GOTOOLCHAIN=local GOPROXY=off GOFLAGS= go build -o "$(abspath $@)" .
 
 # The first side-by-side with boost, kept as `make bench-boost`: now the ops workload of ebb and
 # boost alone (quick sizes; BENCH_ARGS=--full for 1M and 10M), report in build/bench/boost/.

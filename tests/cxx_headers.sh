@@ -31,6 +31,11 @@ compile() { # compiler, language flag, standard, file
     fi
 }
 
+if [ "${CI:-}" = true ]; then # make installs them; under CI a missing one is a failure, not a skip
+    for c in gcc clang g++ clang++; do
+        command -v $c >/dev/null || { echo "FAIL: $c is missing under CI"; fail=1; }
+    done
+fi
 for h in include/ebb/*.h; do
     h=$(basename "$h")
     unit "$h" >"$tmp/${h%.h}.c"

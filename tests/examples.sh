@@ -37,5 +37,6 @@ if command -v valgrind >/dev/null 2>&1; then
     fi
 else
     echo "skip valgrind: not installed"
+    [ "${CI:-}" = true ] && { echo "FAIL: valgrind is missing under CI (make installs it)"; exit 1; }
 fi
 exit $fail

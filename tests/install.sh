@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-make -s install PREFIX="$tmp/prefix" >/dev/null
+build=${EBB_BUILD:-build}
+make -s install BUILD="$build" PREFIX="$tmp/prefix" >/dev/null
 for f in include/ebb/ebb.h include/ebb/map.h include/ebb/u64map.h lib/libebb.a lib/libebb.so \
          lib/pkgconfig/ebb.pc lib/cmake/ebb/ebbConfig.cmake bin/ebb; do
     [ -e "$tmp/prefix/$f" ] || { echo "install: missing $f"; exit 1; }
@@ -55,4 +56,17 @@ CM
     echo "cmake find_package consumer: ok"
 else
     echo "cmake not installed: find_package check skipped"
+    [ "${CI:-}" = true ] && { echo "FAIL: cmake is missing under CI (make installs it)"; exit 1; }
 fi
+
+# A prefix with a space: install and uninstall quote their paths. Unquoted, uninstall removed
+# "$tmp/pre" and everything in it.
+mkdir -p "$tmp/pre"; echo keep >"$tmp/pre/canary"
+make -s install BUILD="$build" PREFIX="$tmp/pre fix" >/dev/null
+[ -x "$tmp/pre fix/bin/ebb" ] && [ -e "$tmp/pre fix/lib/libebb.so.0" ] ||
+    { echo "install: prefix with a space"; exit 1; }
+make -s uninstall BUILD="$build" PREFIX="$tmp/pre fix" >/dev/null
+[ -e "$tmp/pre/canary" ] || { echo "uninstall removed a directory beside the prefix"; exit 1; }
+left=$(find "$tmp/pre fix" -type f | wc -l)
+[ "$left" -eq 0 ] || { echo "uninstall left $left files"; exit 1; }
+echo "prefix with a space: install and uninstall ok"
