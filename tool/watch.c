@@ -401,6 +401,15 @@ struct sample {
     int live;
 };
 
+/* A file the user asked for (--record, --plot) cannot be written: says so, and returns the
+ * exit status. An exit that said "all went well" (0, or 1 for an alert) becomes 5; a launched
+ * command's own status stays unless it was 0. */
+static int write_failed(const struct run *r, const char *option, const char *path, int code) {
+    fprintf(stderr, "ebb watch: cannot write --%s file '%s': %s\n", option, path, strerror(errno));
+    if (code == EBB_EXIT_OK || (code == EBB_EXIT_ALERT && !r->o->cmd)) return EBB_EXIT_RUNTIME;
+    return code;
+}
+
 static double monotonic_now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -612,8 +621,7 @@ static int handle_sample(struct run *r, const struct sample *s) {
         ebb_history_push(&r->hist, s->t, s->bytes, res.baseline, res.severity, res.leak) < 0)
         fprintf(stderr, "ebb watch: out of memory for the plot history; it will stop early\n");
     if (r->record && ebb_record_sample(r->record, s->t, s->bytes) < 0) {
-        fprintf(stderr, "ebb watch: cannot write --record file: %s\n", strerror(errno));
-        return EBB_EXIT_RUNTIME;
+        return write_failed(r, "record", r->o->record, EBB_EXIT_OK);
     }
     return 0;
 }
@@ -732,16 +740,10 @@ static int replay_loop(struct run *r) {
 
 static int open_outputs(struct run *r) {
     char err[256];
-    if (r->o->record && !(r->record = fopen(r->o->record, "w"))) {
-        fprintf(stderr, "ebb watch: cannot write --record file '%s': %s\n", r->o->record,
-                strerror(errno));
-        return EBB_EXIT_RUNTIME;
-    }
-    if (r->o->plot && !(r->plot = fopen(r->o->plot, "w"))) {
-        fprintf(stderr, "ebb watch: cannot write --plot file '%s': %s\n", r->o->plot,
-                strerror(errno));
-        return EBB_EXIT_RUNTIME;
-    }
+    if (r->o->record && !(r->record = fopen(r->o->record, "w")))
+        return write_failed(r, "record", r->o->record, EBB_EXIT_OK);
+    if (r->o->plot && !(r->plot = fopen(r->o->plot, "w")))
+        return write_failed(r, "plot", r->o->plot, EBB_EXIT_OK);
     if (r->o->listen) {
         if (!(r->http = ebb_http_start(r->o->listen, err, sizeof err))) {
             fprintf(stderr, "ebb watch: %s\n", err);
@@ -790,13 +792,6 @@ static double cpu_seconds(void) {
            (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 }
 
-/* A file we were asked to write is incomplete: an exit that said "all went well" (0, or 1 for
- * an alert) becomes 5. A launched command's own status stays unless it was 0. */
-static int after_write_failure(const struct run *r, int code) {
-    if (code == EBB_EXIT_OK || (code == EBB_EXIT_ALERT && !r->o->cmd)) return EBB_EXIT_RUNTIME;
-    return code;
-}
-
 /* cpu_start and wall_start: read together when the run began, so the summary's share of a core
  * covers the same stretch of time on both sides (not the program's start-up). */
 static int finish(struct run *r, int code, double cpu_start, double wall_start) {
@@ -810,17 +805,9 @@ static int finish(struct run *r, int code, double cpu_start, double wall_start) 
             snprintf(title, sizeof title, "ebb watch %d", (int)r->o->pid);
         /* With no sample there is nothing to draw, and the file stays empty. */
         int bad = r->hist.n && ebb_plot_svg(r->plot, &r->hist, r->o->det.levels, title) < 0;
-        if (fclose(r->plot) != 0 || bad) {
-            fprintf(stderr, "ebb watch: cannot write --plot file '%s': %s\n", r->o->plot,
-                    strerror(errno));
-            code = after_write_failure(r, code);
-        }
+        if (fclose(r->plot) != 0 || bad) code = write_failed(r, "plot", r->o->plot, code);
     }
-    if (r->record && fclose(r->record) != 0) {
-        fprintf(stderr, "ebb watch: cannot write --record file '%s': %s\n", r->o->record,
-                strerror(errno));
-        code = after_write_failure(r, code);
-    }
+    if (r->record && fclose(r->record) != 0) code = write_failed(r, "record", r->o->record, code);
     ebb_http_stop(r->http);
     wait_hooks(r);
     double cpu = cpu_seconds() - cpu_start;
@@ -856,11 +843,8 @@ int ebb_cmd_watch(int argc, char **argv) {
     if (!code) code = open_outputs(&r);
     if (!code && o.cmd) code = start_command(&r);
     if (!code && o.cmd) check_target(&r); /* cgroup of the command; it may already be gone */
-    if (!code && r.record && ebb_record_header(r.record, (int)o.pid, o.interval) < 0) {
-        fprintf(stderr, "ebb watch: cannot write --record file '%s': %s\n", o.record,
-                strerror(errno));
-        code = EBB_EXIT_RUNTIME;
-    }
+    if (!code && r.record && ebb_record_header(r.record, (int)o.pid, o.interval) < 0)
+        code = write_failed(&r, "record", o.record, EBB_EXIT_OK);
     if (!code) code = o.replay ? replay_loop(&r) : live_loop(&r);
     if (r.child > 0) { /* we are leaving before our command: do not orphan it silently */
         kill(r.child, SIGTERM);

@@ -58,9 +58,9 @@ static int find_kb_field(const char *text, const char *key, uint64_t *out) {
     return -1;
 }
 
-/* "Kthread: 1" where the kernel says it (6.2 and later?); before, every kernel thread but
- * kthreadd (PID 2, parent 0) is kthreadd's child. A process in a container whose parent is its
- * PID 2 has VmRSS and never gets here. */
+/* "Kthread: 1" where the kernel says it (newer kernels; this VM's 6.18 does); else every kernel
+ * thread but kthreadd (PID 2, parent 0) is kthreadd's child. A process in a container whose parent
+ * is its PID 2 has VmRSS and never gets here. */
 static int is_kernel_thread(const char *text) {
     uint64_t v, ppid, pid;
     if (find_kb_field(text, "Kthread", &v) == 0) return v == 1;
