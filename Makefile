@@ -1,7 +1,8 @@
 # ebb — top-level build (plain make, no generator).
 #
 #   make              library (build/libebb.a, build/libebb.so) and the tool (build/ebb)
-#   make demo         build everything, run the demonstration (DEMO_ARGS="--entries N")
+#   make demo         build everything but the benchmarks (library, tool, tests, examples), then
+#                     run the demonstration (DEMO_ARGS="--entries N")
 #   make test         build and run every test; then the whole suite again under ASan+UBSan,
 #                     and the threaded tests under TSan
 #   make install      PREFIX=/usr/local DESTDIR= : headers, libraries, tool, pkg-config, CMake
@@ -114,7 +115,7 @@ $(BUILD)/examples/%: $(BUILD)/obj/examples/%.o $(BUILD)/libebb.a
 
 tests: all $(TESTS) $(CXXTESTS) $(HELPERS) $(EXAMPLES)
 
-demo: all
+demo: all tests
 	$(BUILD)/ebb demo $(DEMO_ARGS)
 
 # The suite runs twice: optimised, then instrumented with ASan+UBSan (LeakSanitizer included);

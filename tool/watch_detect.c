@@ -18,9 +18,10 @@
  *    points of each (decimated to EBB_DETECT_MAX_POINTS) a Theil–Sen slope, the median of all
  *    pairwise slopes, which tolerates 29% of wild points. A window shows growth when (a) at least
  *    80% of its pairs rise (the Mann–Kendall concordance, so noise around a flat line, at about
- *    50%, never qualifies), (b) its first and second halves both rise with slopes within 2x of each
+ *    50%, never qualifies), (b) its first and last thirds both rise with slopes within 1.5x of each
  *    other (so a window reaching back before the growth began, whose slope would be biased low,
- *    is not used), and (c) it grew by at least 1% of the current size. The longest such window
+ *    is not used), (c) it grew by at least 1% of the current size, and (d) the 90% interval of its
+ *    slope lies within ±15% of the slope (a rate worth an ETA). The longest such window
  *    gives the rate. Growth is *sustained* only if the recent level (median of the last m/4)
  *    also tops the 98th percentile of everything older than m: a sawtooth goes back down and its
  *    earlier peaks stay above each new rise, a leak makes new highs. A leak is reported after

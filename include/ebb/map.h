@@ -34,7 +34,8 @@
  *   VAL  *users_get(const users *m, KEY k);            NULL when absent
  *   int   users_get_or_insert(users *m, KEY k, VAL **v);  a new value starts zeroed
  *   bool  users_delete(users *m, KEY k);
- *   bool  users_take(users *m, KEY k, KEY *kout, VAL *vout);  remove without destroying
+ *   bool  users_take(users *m, KEY k, KEY *kout, VAL *vout);  hand back, undestroyed, what
+ *                                                      kout/vout ask for; destroy the rest
  *   void  users_clear(users *m);                       destroys entries, returns all memory
  *   int   users_reserve(users *m, size_t n);           room for n; the map stays at least this
  *   int   users_shrink_to_fit(users *m);              ends a resize under way, then fits the
