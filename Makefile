@@ -43,12 +43,14 @@ ALL_CFLAGS   := -std=c11 $(OPT) -g -fPIC $(WARN) $(SANFLAGS) $(CFLAGS)
 ALL_CXXFLAGS := -std=c++11 $(OPT) -g $(WARN) $(SANFLAGS) $(CXXFLAGS)
 ALL_LDFLAGS  := $(SANFLAGS) $(LDFLAGS)
 
-# Debian packages needed to build and test (scripts/deps.sh installs them, or says how).
-# clang, cmake, valgrind, python3 and locales are for tests that would otherwise be skipped (under
-# CI=true they fail instead): clang warnings and UBSan, CMake's find_package, valgrind's leak
-# check, a decimal-comma locale for the statistics.
-DEB_PACKAGES := g++ libmicrohttpd-dev pkg-config libjemalloc2 libmimalloc2.0 clang cmake valgrind \
-                python3 locales
+# Debian packages (scripts/deps.sh installs them, or says how): those the library and the tool
+# need, and those only the tests need, asked for when something of the tests is built. g++ builds
+# the C++ header test; jemalloc and mimalloc run the memory test under each; clang, cmake,
+# valgrind, python3 and locales are for tests that would otherwise be skipped (under CI=true they
+# fail instead): clang warnings and UBSan, CMake's find_package, valgrind's leak check, a
+# decimal-comma locale for the statistics.
+DEB_PACKAGES      := libmicrohttpd-dev pkg-config
+TEST_DEB_PACKAGES := g++ libjemalloc2 libmimalloc2.0 clang cmake valgrind python3 locales
 TOOL_LIBS    := $(shell pkg-config --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd) -lm -lpthread
 
 LIB_SRC      := $(wildcard src/*.c)
@@ -71,17 +73,21 @@ EXAMPLES    := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EXAMPLE_SRC))
         bench-tail bench-ab bench-duel
 all: $(BUILD)/libebb.a $(BUILD)/libebb.so $(BUILD)/ebb
 
-deps: $(BUILD)/.deps
+deps: $(BUILD)/.deps $(BUILD)/.deps-test
 $(BUILD)/.deps: scripts/deps.sh Makefile
 	@mkdir -p $(@D)
 	@scripts/deps.sh $(DEB_PACKAGES)
+	@touch $@
+$(BUILD)/.deps-test: scripts/deps.sh Makefile
+	@mkdir -p $(@D)
+	@scripts/deps.sh $(TEST_DEB_PACKAGES)
 	@touch $@
 
 $(BUILD)/obj/%.o: %.c | $(BUILD)/.deps
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
-$(BUILD)/obj/%.o: %.cpp | $(BUILD)/.deps
+$(BUILD)/obj/%.o: %.cpp | $(BUILD)/.deps $(BUILD)/.deps-test
 	@mkdir -p $(@D)
 	$(CXX) $(ALL_CPPFLAGS) $(ALL_CXXFLAGS) -MMD -MP -c $< -o $@
 
@@ -113,6 +119,8 @@ $(BUILD)/examples/%: $(BUILD)/obj/examples/%.o $(BUILD)/libebb.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lm
 
+# Everything of the tests waits for their packages (the C++ test compiles with g++).
+$(call obj,$(TEST_SRC) $(HELPER_SRC) $(EXAMPLE_SRC)): | $(BUILD)/.deps-test
 tests: all $(TESTS) $(CXXTESTS) $(HELPERS) $(EXAMPLES)
 
 demo: all tests
