@@ -156,6 +156,15 @@ static void test_take(void) {
     CHECK_EQ_U(umap_count(&m), 1000 - 334);
     for (size_t i = 0; i < 1000; i++)
         CHECK((umap_get(&m, key_of(i)) != NULL) == (i % 3 != 0));
+    /* Either half alone: the other may be NULL (a mutant that tested kout for vout passed). */
+    uint64_t k = 0, v = 0;
+    CHECK(umap_take(&m, key_of(1), &k, NULL));
+    CHECK_EQ_U(k, key_of(1));
+    CHECK(umap_take(&m, key_of(2), NULL, &v));
+    CHECK_EQ_U(v, 2 * 3 + 1);
+    CHECK(umap_take(&m, key_of(4), NULL, NULL));
+    CHECK(umap_get(&m, key_of(1)) == NULL && umap_get(&m, key_of(2)) == NULL);
+    CHECK_EQ_U(umap_count(&m), 1000 - 334 - 3);
     CHECK_EQ_U(umap_check(&m), 0);
     umap_destroy(&m);
 }
@@ -235,6 +244,32 @@ static void test_reserve(void) {
     } else {
         printf("  overcommit policy %d, or 10 TB of memory: reserve(2^40) not tried\n", policy);
     }
+    umap_destroy(&m);
+}
+
+/* The floor is the largest reserve: a smaller one later does not lower it, and a map that grew
+ * past its floor shrinks back to exactly the floor's table, not to one twice its size. */
+static void test_reserve_floor(void) {
+    const size_t n = 10000;
+    umap m;
+    umap_init(&m);
+    CHECK_EQ_U(umap_reserve(&m, n), EBB_OK);
+    CHECK_EQ_U(umap_reserve(&m, 10), EBB_OK);
+    size_t floor_slots = stats_of(&m).slots;
+    CHECK(fill(&m, 0, 4 * n));
+    ebb_stats st = stats_of(&m);
+    CHECK(st.grows >= 2 && st.slots >= 4 * floor_slots);
+    for (size_t i = 0; i < 4 * n; i++)
+        CHECK(umap_delete(&m, key_of(i)));
+    for (int i = 0; i < 1000 && stats_of(&m).migrating; i++) { /* finish a resize under way */
+        umap_put(&m, key_of(0), 0);
+        umap_delete(&m, key_of(0));
+    }
+    st = stats_of(&m);
+    CHECK_EQ_U(st.entries, 0);
+    CHECK(st.shrinks >= 1);
+    CHECK_EQ_U(st.slots, floor_slots);
+    CHECK_EQ_U(umap_check(&m), 0);
     umap_destroy(&m);
 }
 
@@ -723,6 +758,35 @@ static void test_string_hash_has_no_zero_word(void) {
     CHECK_EQ_U(seed_blind, 0);
 }
 
+/* Every byte of a short string counts: for each length 1..32 and each position, 256 values of
+ * that byte give 256 hashes. Strings of up to 16 bytes take paths of their own (a mutant that
+ * read the first byte for the middle one of a 3-byte string, or the head word for the tail of
+ * a 5-7-byte one, passed every other test). */
+static void test_string_hash_reads_every_byte(void) {
+    unsigned char buf[32];
+    uint64_t h[256];
+    int blind = 0;
+    for (size_t len = 1; len <= sizeof buf; len++)
+        for (size_t at = 0; at < len; at++) {
+            size_t distinct = 0;
+            for (unsigned v = 0; v < 256; v++) {
+                memset(buf, 0x5a, sizeof buf);
+                buf[at] = (unsigned char)v;
+                h[v] = ebb_hash_bytes(buf, len, 7);
+                bool seen = false;
+                for (unsigned u = 0; u < v && !seen; u++)
+                    seen = h[u] == h[v];
+                distinct += !seen;
+            }
+            if (distinct != 256) {
+                if (blind < 5)
+                    fprintf(stderr, "  length %zu, byte %zu: %zu hashes\n", len, at, distinct);
+                blind++;
+            }
+        }
+    CHECK_EQ_U(blind, 0);
+}
+
 /* A struct key with padding: the default byte comparison would be wrong, the hooks are right. */
 typedef struct point {
     int32_t x;
@@ -917,6 +981,51 @@ static double json_number(const char *json, const char *key) {
 
 /* JSON numbers keep their point in a locale whose separator is a comma ("load":0,52 was
  * printed), and text agrees; the values round-trip within the printed precision. */
+/* Every field lands under its own name, in both forms: a distinct value per field, the output
+ * compared whole with what it must be (a mutant that swapped grows and shrinks in the JSON, or
+ * printed saturated as migrating, passed the tests that parse a few fields). */
+static void test_stats_every_field(void) {
+    ebb_stats st = {.entries = 101,
+                    .slots = 102,
+                    .bytes = 103,
+                    .load = 0.25,
+                    .capacity = 104,
+                    .longest_probe = 7,
+                    .mean_probe = 0.5,
+                    .tombstones = 105,
+                    .migrating = 106,
+                    .saturated = 107,
+                    .grows = 108,
+                    .shrinks = 109,
+                    .moved = 110,
+                    .repaired = 111};
+    char hist_text[256] = "", hist_json[256] = "", want[1024], got[1024];
+    size_t ht = 0, hj = 0;
+    for (int b = 0; b < EBB_PROBE_BUCKETS; b++) {
+        st.probe_hist[b] = 200 + (size_t)b;
+        ht += (size_t)snprintf(hist_text + ht, sizeof hist_text - ht, " %d", 200 + b);
+        hj +=
+            (size_t)snprintf(hist_json + hj, sizeof hist_json - hj, "%s%d", b ? "," : "", 200 + b);
+    }
+    snprintf(want, sizeof want,
+             "entries        101\nslots          102\nbytes          103\nload           0.250\n"
+             "capacity       104\nlongest_probe  7\nmean_probe     0.5000\nprobe_hist    %s\n"
+             "tombstones     105\nmigrating      106\nsaturated      107\ngrows          108\n"
+             "shrinks        109\nmoved          110\nrepaired       111\n",
+             hist_text);
+    CHECK_EQ_U(ebb_stats_text(&st, got, sizeof got), strlen(want));
+    CHECK(strcmp(got, want) == 0);
+    snprintf(want, sizeof want,
+             "{\"entries\":101,\"slots\":102,\"bytes\":103,\"load\":0.250000,\"capacity\":104,"
+             "\"longest_probe\":7,\"mean_probe\":0.500000,\"probe_hist\":[%s],\"tombstones\":105,"
+             "\"migrating\":106,\"saturated\":107,\"grows\":108,\"shrinks\":109,\"moved\":110,"
+             "\"repaired\":111}",
+             hist_json);
+    CHECK_EQ_U(ebb_stats_json(&st, got, sizeof got), strlen(want));
+    CHECK(strcmp(got, want) == 0);
+    if (strcmp(got, want) != 0) fprintf(stderr, "  got  %s\n  want %s\n", got, want);
+}
+
 static void test_stats_in_comma_locale(void) {
     umap m;
     umap_init(&m);
@@ -1380,6 +1489,7 @@ int main(void) {
     RUN(test_take);
     RUN(test_count);
     RUN(test_reserve);
+    RUN(test_reserve_floor);
     RUN(test_shrink_to_fit);
     RUN(test_clear_and_reuse);
     RUN(test_iterate_during_resize);
@@ -1390,9 +1500,11 @@ int main(void) {
     RUN(test_seeded_hash_and_eq_hooks);
     RUN(test_odd_entry_size);
     RUN(test_string_hash_has_no_zero_word);
+    RUN(test_string_hash_reads_every_byte);
     RUN(test_struct_key);
     RUN(test_library_map_matches_template);
     RUN(test_stats_output);
+    RUN(test_stats_every_field);
     RUN(test_stats_in_comma_locale);
     RUN(test_strerror);
     RUN(test_seeds);
