@@ -4,11 +4,8 @@
 # table's slots pointed somewhere). Built straight from the sources, run at a quarter scale.
 set -u
 cd "$(dirname "$0")/.."
-if ! command -v clang >/dev/null; then
-    echo "skip: clang not installed"
-    [ "${CI:-}" = true ] && { echo "FAIL: clang is missing under CI (make installs it)"; exit 1; }
-    exit 0
-fi
+. tests/lib.sh
+command -v clang >/dev/null || { skip_missing clang; exit 0; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 flags=(-std=c11 -O1 -g -D_GNU_SOURCE -Iinclude -fsanitize=undefined -fno-sanitize-recover=all
        -Wall -Wextra -Wpedantic -Werror)

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of the given build trees and prints one closing line: "N passed, N failed".
 #   tests/run.sh BUILD [BUILD...]
-# A test is a binary BUILD/tests/test_* (each a file of tests/), or a script tests/*.sh, which
-# receives EBB_BUILD=BUILD and runs for the first (optimised) build only. Instrumented builds
+# A test is a binary BUILD/tests/test_* (each a file of tests/), or a script tests/*.sh (but this
+# one and lib.sh, which the scripts source), which receives EBB_BUILD=BUILD and runs for the first (optimised) build only. Instrumented builds
 # (a path containing "asan" or "tsan") run with EBB_TEST_SCALE=0.5 so the suite stays within minutes.
 set -u
 cd "$(dirname "$0")/.."
@@ -27,7 +27,7 @@ for build in "$@"; do
     done
     if [ $first -eq 1 ]; then
         for s in tests/*.sh; do
-            [ "$s" = tests/run.sh ] && continue
+            case $s in tests/run.sh | tests/lib.sh) continue ;; esac
             run_one "$s" env EBB_BUILD="$build" bash "$s"
         done
     fi
