@@ -24,7 +24,10 @@
  *
  * fork: the child has no pager thread. It unmaps the jobs outstanding at once (their ranges are
  * the parent's pages, shared until written; once the parent unmapped its side they would be the
- * child's alone, for good) and starts with the pager stopped. */
+ * child's alone, for good) and starts with the pager stopped. The one piece (up to 8 MiB) the
+ * thread was unmapping at the fork stays mapped in the child: whether that munmap came before
+ * the fork, and its range was mapped again since, cannot be known, and unmapping a range reused
+ * by a new table would lose its entries. */
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
