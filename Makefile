@@ -10,6 +10,8 @@
 #   make bench-pages  what returning memory costs here: page faults, releases, mremap, deletes
 #   make bench-tail   what the slowest inserts and deletes were doing: page faults, resize steps
 #                     or neither (BENCH_ARGS="N THRESHOLD_US", default 10000000 100)
+#   make bench-sizes  the slowest inserts and deletes by entry size, 16 to 2056 bytes
+#                     (BENCH_ARGS="MIB THRESHOLD_US", default 200 100)
 #   make bench-ab     a change's before and after: A=rev B=rev (default HEAD and the working
 #                     tree), ops workload alternating, per-round ratios (AB_ARGS: bench/ab.py -h)
 #   make bench-duel   ebb and boost in one process, taking turns every few thousand operations:
@@ -70,7 +72,7 @@ HELPERS     := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(HELPER_SR
 EXAMPLES    := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EXAMPLE_SRC))
 
 .PHONY: all demo test tests test-run install uninstall format clean deps bench-boost bench-pages \
-        bench-tail bench-ab bench-duel
+        bench-tail bench-sizes bench-ab bench-duel
 all: $(BUILD)/libebb.a $(BUILD)/libebb.so $(BUILD)/ebb
 
 deps: $(BUILD)/.deps $(BUILD)/.deps-test
@@ -173,6 +175,10 @@ bench-pages: all
 bench-tail: all
 	$(MAKE) -f bench/bench.mk $(BUILD)/bench/tail_faults BUILD=$(BUILD)
 	$(BUILD)/bench/tail_faults $(BENCH_ARGS)
+
+bench-sizes: all
+	$(MAKE) -f bench/bench.mk $(BUILD)/bench/value_sizes BUILD=$(BUILD)
+	$(BUILD)/bench/value_sizes $(BENCH_ARGS)
 
 bench-ab: deps
 	bench/ab.py $(AB_ARGS) $(or $(A),HEAD) $(or $(B),work)

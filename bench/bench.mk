@@ -31,7 +31,7 @@ ifneq ($(shell command -v go),)
 DRIVERS += $(BOUT)/drv_go
 endif
 
-drivers: $(DRIVERS) $(BOUT)/page_costs $(BOUT)/tail_faults
+drivers: $(DRIVERS) $(BOUT)/page_costs $(BOUT)/tail_faults $(BOUT)/value_sizes
 .PHONY: drivers
 
 # Not a driver: what memory return costs on this machine (bench/page_costs.c, `make bench-pages`).
@@ -42,6 +42,11 @@ $(BOUT)/page_costs: bench/page_costs.c $(DEPS)
 # Not a driver either: what the slowest operations were doing (bench/tail_faults.c, `make
 # bench-tail`).
 $(BOUT)/tail_faults: bench/tail_faults.c $(DEPS)
+	@mkdir -p $(@D)
+	$(CC) $(CFL) $< $(LIB) -o $@
+
+# Nor this: the slowest operations by entry size (bench/value_sizes.c, `make bench-sizes`).
+$(BOUT)/value_sizes: bench/value_sizes.c $(DEPS)
 	@mkdir -p $(@D)
 	$(CC) $(CFL) $< $(LIB) -o $@
 

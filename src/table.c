@@ -5,8 +5,10 @@
  * later insert or delete then migrates some of its groups, so no single operation pays for the
  * whole table: while growing, at least 24 entries or 32 empty groups and at most 38 entries;
  * while shrinking, ten times that (at most 270 entries, a few microseconds), because deletes
- * drive a shrink and a shrink should be finished when they stop. Lookups meanwhile search both
- * tables.
+ * drive a shrink and a shrink should be finished when they stop. Large entries count by bytes
+ * instead: a step stops after 16 KiB of them (at least 2 entries growing, 16 shrinking), since
+ * its time then goes into copying them and faulting in their pages. Lookups meanwhile search
+ * both tables.
  *
  * Shrink thresholds, with hysteresis where it matters: thrashing needs a change of direction.
  * After a growth, the map shrinks only below 3/8 of its limit (a 25% drop from the half-full
@@ -15,9 +17,10 @@
  * band of ~9% of sizes. A full grow-shrink cycle still needs a 25% swing.
  *
  * A resize always finishes before the next is due. Growing from n groups (13.1n entries) takes
- * at most 13.1n/24 + n/32 < 0.6n steps; the next growth is 13n inserts away. A shrink to n'
- * groups at 15/32 moves at most 12.3n' entries, in about 0.05n' steps, while the new table takes
- * 0.82n' more inserts before it must grow (3.3n' after a shrink at 3/8).
+ * at most 13.1n/24 + n/32 < 0.6n steps (13.1n/2 + n/32 < 6.6n for the largest entries); the
+ * next growth is 13n inserts away. A shrink to n' groups at 15/32 moves at most 12.3n' entries,
+ * in about 0.05n' steps (0.77n' for the largest entries), while the new table takes 0.82n' more
+ * inserts before it must grow (3.3n' after a shrink at 3/8).
  *
  * Memory. Tables of 64 KiB or more come straight from mmap: fresh pages read as zero, which is
  * an empty table, so allocating costs no memset, and the map never depends on malloc (glibc
@@ -71,8 +74,9 @@
 #define STEP_ENTRIES   24  /* a growth step stops once it has moved this many (+14) */
 #define SHRINK_GROUPS  256 /* the same for a shrink, which deletes drive: deletes are */
 #define SHRINK_ENTRIES 256 /* cheap, and a shrink should be done when they stop */
-/* Entries of more than 32 bytes take proportionally fewer a step, down to these floors, which
- * still finish a resize before the next is due (above). */
+/* Larger entries take fewer a step: at most STEP_BYTES of them, but never fewer than these
+ * floors, which still finish a resize before the next is due (above). */
+#define STEP_BYTES   (16u * 1024u)
 #define STEP_LEAST   2
 #define SHRINK_LEAST 16
 #define MAX_LOAD_NUM 7 /* grow when entries reach 7/8 of the slots */
@@ -393,13 +397,13 @@ static void retire_step(ebb_core *c, const ebb_type *ty) {
     if (munmap((unsigned char *)h + keep, h->bytes - keep) == 0) h->bytes = keep;
 }
 
-/* How many entries of entry_size bytes a step moves before it stops: the budget for entries of
- * up to 32 bytes, fewer for larger ones in proportion, since a step's time then goes into
- * copying them and faulting in the pages they land on (256 entries of 2 KiB took 650 us a
- * step), but never fewer than `least`. */
+/* How many entries of entry_size bytes a step moves before it stops: the budget, or as many as
+ * fit in STEP_BYTES if fewer, since a step's time then goes into copying them and faulting in
+ * the pages they land on (256 entries of 2 KiB made a shrink step take 400-550 us at p99.9,
+ * `make bench-sizes`), but never fewer than `least`. */
 static size_t step_entries(size_t budget, size_t least, size_t entry_size) {
-    size_t n = entry_size <= 32 ? budget : budget * 32 / entry_size;
-    return n < least ? least : n;
+    size_t n = STEP_BYTES / entry_size;
+    return n >= budget ? budget : n < least ? least : n;
 }
 
 /* One bounded step of the resize under way. */

@@ -54,6 +54,21 @@ for bad in 0 -5 "10 nan" "10 1 2" "10 1 pager x"; do
         echo "bench_smoke: tail_faults accepted '$bad'" >&2; exit 1
     fi
 done
+# The value-size probe reports both phases of every size, every operation counted, and rejects
+# bad arguments.
+vs=$("$BUILD/bench/value_sizes" 2 1) || { echo "bench_smoke: value_sizes failed" >&2; exit 1; }
+for size in 16:131072 64:32768 256:8192 2056:1020; do
+    for phase in insert delete; do
+        grep -Eq "^ +${size%:*} +$phase +${size#*:} +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+$" <<<"$vs" ||
+            { echo "bench_smoke: value_sizes printed no $phase row for ${size%:*}: $vs" >&2; exit 1; }
+    done
+done
+for bad in 0 -5 x "10 0" "10 1 2" 20000; do
+    # shellcheck disable=SC2086 # the bad arguments are words on purpose
+    if "$BUILD/bench/value_sizes" $bad >/dev/null 2>&1; then
+        echo "bench_smoke: value_sizes accepted '$bad'" >&2; exit 1
+    fi
+done
 # The duel (where boost is installed) runs every workload, its tables agreeing on every batch,
 # and rejects bad sizes.
 if [ -x "$BUILD/bench/duel" ]; then
