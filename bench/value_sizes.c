@@ -155,12 +155,19 @@ static int run(const sized *s, uint64_t n, uint64_t threshold_us) {
     return 1;
 }
 
-int main(int argc, char **argv) {
+/* A whole decimal number in [1, most], or 0. */
+static unsigned long whole_arg(const char *s, unsigned long most) {
     char *end = NULL;
-    unsigned long mib = argc > 1 ? strtoul(argv[1], &end, 10) : 200;
-    unsigned long threshold = argc > 2 ? strtoul(argv[2], NULL, 10) : 100;
-    if (argc > 3 || mib == 0 || mib > 16384 || (end && *end) || threshold == 0) {
-        fprintf(stderr, "usage: value_sizes [MIB 1..16384] [THRESHOLD_US > 0]\n");
+    if (*s < '0' || *s > '9') return 0;
+    unsigned long v = strtoul(s, &end, 10);
+    return *end || v > most ? 0 : v;
+}
+
+int main(int argc, char **argv) {
+    unsigned long mib = argc > 1 ? whole_arg(argv[1], 16384) : 200;
+    unsigned long threshold = argc > 2 ? whole_arg(argv[2], 1000000) : 100;
+    if (argc > 3 || mib == 0 || threshold == 0) {
+        fprintf(stderr, "usage: value_sizes [MIB 1..16384] [THRESHOLD_US 1..1000000]\n");
         return 2;
     }
     printf("# grow to %lu MiB of entries, then delete every key; operations over %lu us\n", mib,
@@ -169,7 +176,7 @@ int main(int argc, char **argv) {
            "slowest_us", "over");
     for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++)
         if (!run(&sizes[i], (uint64_t)mib * 1024 * 1024 / sizes[i].entry_size, threshold)) {
-            fprintf(stderr, "value_sizes: out of memory\n");
+            fprintf(stderr, "value_sizes: an insert or delete failed (out of memory?)\n");
             return 1;
         }
     return 0;

@@ -63,7 +63,7 @@ for size in 16:131072 64:32768 256:8192 2056:1020; do
             { echo "bench_smoke: value_sizes printed no $phase row for ${size%:*}: $vs" >&2; exit 1; }
     done
 done
-for bad in 0 -5 x "10 0" "10 1 2" 20000; do
+for bad in 0 -5 x 5x "10 0" "10 1x" "10 1 2" 20000; do
     # shellcheck disable=SC2086 # the bad arguments are words on purpose
     if "$BUILD/bench/value_sizes" $bad >/dev/null 2>&1; then
         echo "bench_smoke: value_sizes accepted '$bad'" >&2; exit 1
