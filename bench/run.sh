@@ -33,8 +33,8 @@ case $mode in
     # OPS_SIZES; REPS timed repetitions (u64 / the other kinds), after a warm-up in each process;
     # GROW_N (u64 and the incident under every allocator, str and big under glibc); TAIL_N;
     # CHURN_LIVE and CHURN_OPS (insert+delete pairs); PATTERN_N, _REPS, _SECS (a phase stops after
-    # SECS: a collapsed table is quadratic). Quick takes ~3 min on 2 cores; full 38-39 min in the
-    # last two runs.
+    # SECS: a collapsed table is quadratic). Quick takes ~3 min on 2 cores; full 34-39 min in the
+    # last three runs.
     smoke) OPS_SIZES="20000"; REPS_U64=1; REPS=1; GROW_N=20000; TAIL_N=20000; CHURN_LIVE=10000
            CHURN_OPS=100000; PATTERN_N=20000; PATTERN_REPS=1; PATTERN_SECS=1 ;;
     quick) OPS_SIZES="1000000"; REPS_U64=3; REPS=3; GROW_N=1000000; TAIL_N=1000000
