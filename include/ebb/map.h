@@ -380,7 +380,7 @@ static inline EBB_ENTRY_ *EBB_M_(__find)(const ebb_table *t, size_t skip, uint64
     size_t g = ebb_home(h, t->ngroups);
     if (g < skip) g = skip;
     const unsigned char *slots = t->slots + g * group_bytes;
-    if (expect_hit) ebb_prefetch(slots, group_bytes);
+    if (expect_hit) ebb_prefetch_lookup(slots, group_bytes);
     const unsigned char *ctrl = ebb_group(t, g);
     for (unsigned m = ebb_match_pattern(ctrl, tag); m; m &= m - 1) {
         unsigned i = ebb_lowest(m);
@@ -500,7 +500,7 @@ EBB_API_ EBB_V_ *EBB_M_(_get)(const EBB_T_ *m, EBB_K_ key) {
     size_t g = ebb_home(h, t->ngroups);
     const unsigned char *ctrl = ebb_group(t, g);
     unsigned char *slots = t->slots + g * group_bytes;
-    ebb_prefetch(slots, group_bytes);
+    ebb_prefetch_lookup(slots, group_bytes);
     unsigned i;
     EBB_ENTRY_ *e = EBB_M_(__in_group)(slots, ctrl, ebb_pattern_of_hash(h), h, key, &i);
     if (!e && (ctrl[EBB_OVERFLOW] || m->core.old.count)) e = EBB_M_(__get_rest)(m, h, key, g);
