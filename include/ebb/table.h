@@ -269,8 +269,10 @@ static inline void ebb_prefetch(const unsigned char *p, size_t bytes) {
  * larger entries it holds slot 0 alone, which a hit needs about one time in seven at the usual
  * load, while every miss pays for it. 1M u64 -> 56-byte values without it (`bench/ab.py --rounds
  * 10 --kind big --n 1000000 --vs boost HEAD work` at commit d1c9c46): misses 0.82x the time,
- * hits 1.07x; against boost, misses 1.22x -> 0.98x and hits 0.96x -> 1.03x. Inserts and deletes
- * keep the fetch: without it there too, inserts, replaces and churn took 1.03-1.05x (6 rounds). */
+ * hits 1.07x; against boost, misses 1.22x -> 0.98x and hits 0.96x -> 1.03x. An insert's or a
+ * delete's search of its home group keeps the fetch: without it there too, inserts, replaces and
+ * churn took 1.03-1.05x (6 rounds). Their rarer searches of the retiring table go through
+ * __find, which uses this one. */
 static inline void ebb_prefetch_lookup(const unsigned char *p, size_t bytes) {
     if (bytes <= EBB_GROUP_SLOTS * 32u) ebb_prefetch(p, bytes);
 }
