@@ -195,6 +195,36 @@ static void test_count(void) {
     umap_destroy(&m);
 }
 
+/* The map never holds more entries than its current table's limit (7/8 of its slots): the
+ * insert that would pass it starts a growth, also when its key's home group has a free slot and
+ * nothing else stands in the way (the insertion's inline common case). Through several growths,
+ * by put and by get_or_insert (the first insert allocates a table, which is not a growth). */
+static void test_growth_at_limit(void) {
+    umap m;
+    umap_init(&m);
+    bool ok = true;
+    size_t growths_seen = 0;
+    for (size_t i = 0; ok && i < 200000; i++) {
+        bool due = m.core.cur.limit && !m.core.old.ctrl && m.core.cur.count == m.core.cur.limit;
+        uint32_t grows = m.core.grows;
+        if (i & 1) {
+            uint64_t *v;
+            ok = umap_get_or_insert(&m, key_of(i), &v) == EBB_INSERTED;
+        } else {
+            ok = umap_put(&m, key_of(i), i) == EBB_INSERTED;
+        }
+        ok = ok && ebb_core_count(&m.core) <= m.core.cur.limit;
+        if (due) {
+            ok = ok && m.core.grows == grows + 1;
+            growths_seen++;
+        }
+    }
+    CHECK(ok);
+    CHECK(growths_seen >= 10);
+    CHECK(umap_check(&m) == 0);
+    umap_destroy(&m);
+}
+
 /* reserve(n): n inserts cause no growth, and deleting them all does not shrink the table. */
 static void test_reserve(void) {
     const size_t n = 10000;
@@ -1494,6 +1524,7 @@ int main(void) {
     RUN(test_get_or_insert);
     RUN(test_take);
     RUN(test_count);
+    RUN(test_growth_at_limit);
     RUN(test_reserve);
     RUN(test_reserve_floor);
     RUN(test_shrink_to_fit);
