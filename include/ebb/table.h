@@ -64,6 +64,17 @@ extern "C" {
 #define EBB_OUT_OF_LINE
 #endif
 
+/* For the prefetch helpers below. A prefetch has no side effect the compiler must keep, so a
+ * function that only prefetches is one whose calls it may delete: GCC 12 split
+ * ebb_prefetch_lookup's body into a function of its own (fnsplit), found that function free of
+ * side effects, and dropped its call from every lookup. Forced inline, the prefetch stays where
+ * it is written. */
+#if defined(__GNUC__) || defined(__clang__)
+#define EBB_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define EBB_ALWAYS_INLINE inline
+#endif
+
 #define EBB_GROUP_SLOTS 15
 #define EBB_CTRL_BYTES  16
 #define EBB_OVERFLOW    15  /* index of the overflow mask in the control bytes */
@@ -259,7 +270,7 @@ static inline void ebb_note_distance(ebb_table_head *h, size_t distance, int del
 #ifndef EBB_PREFETCH_BYTES
 #define EBB_PREFETCH_BYTES 64
 #endif
-static inline void ebb_prefetch(const unsigned char *p, size_t bytes) {
+static EBB_ALWAYS_INLINE void ebb_prefetch(const unsigned char *p, size_t bytes) {
     size_t span = bytes < EBB_PREFETCH_BYTES ? bytes : EBB_PREFETCH_BYTES;
     for (size_t off = 0; off < span; off += 64)
         __builtin_prefetch(p + off);
@@ -273,7 +284,7 @@ static inline void ebb_prefetch(const unsigned char *p, size_t bytes) {
  * delete's search of its home group keeps the fetch: without it there too, inserts, replaces and
  * churn took 1.03-1.05x (6 rounds). Their rarer searches of the retiring table go through
  * __find, which uses this one. */
-static inline void ebb_prefetch_lookup(const unsigned char *p, size_t bytes) {
+static EBB_ALWAYS_INLINE void ebb_prefetch_lookup(const unsigned char *p, size_t bytes) {
     if (bytes <= EBB_GROUP_SLOTS * 32u) ebb_prefetch(p, bytes);
 }
 
@@ -285,7 +296,7 @@ static inline void ebb_prefetch_lookup(const unsigned char *p, size_t bytes) {
 #ifndef EBB_FETCH_AHEAD
 #define EBB_FETCH_AHEAD 1024u
 #endif
-static inline void ebb_fetch_ahead(const void *p, size_t entry_size) {
+static EBB_ALWAYS_INLINE void ebb_fetch_ahead(const void *p, size_t entry_size) {
     if (entry_size >= 32) __builtin_prefetch((const void *)((uintptr_t)p + EBB_FETCH_AHEAD));
 }
 
