@@ -57,6 +57,11 @@
 #endif
 
 #define MMAP_MIN (64u * 1024u) /* tables this large bypass malloc */
+/* Slots start on a cache line: entries of 32, 64 or 128 bytes then never straddle two lines,
+ * which every one of 64 bytes did when the slots followed the control bytes directly (16 bytes
+ * past a line). SLOT_SLACK covers the padding whatever the block's alignment. */
+#define SLOT_ALIGN 64u
+#define SLOT_SLACK (SLOT_ALIGN - 1u)
 /* Page handling while resizing (both can be overridden at build time, for experiments): the
  * retiring table is released in chunks of 1/16 of its size within [RELEASE_MIN, RELEASE_MAX],
  * and each step faults in POPULATE_STEP bytes of the new table. Fresh pages are slow to fault in
@@ -172,19 +177,18 @@ static void *map_pages(void *at, size_t bytes) {
 /* Allocate a table of ngroups empty groups: head, control bytes, slots, overflow counts, away
  * bits (see ebb/table.h). On failure *t is untouched. */
 static int table_alloc(ebb_core *c, const ebb_type *ty, size_t ngroups, ebb_table *t) {
-    size_t head = sizeof(ebb_table_head);
+    size_t head = sizeof(ebb_table_head) + SLOT_SLACK;
     size_t per_group = EBB_CTRL_BYTES + EBB_GROUP_SLOTS * ty->entry_size + 1 + sizeof(uint16_t);
     if (ngroups == 0 || ngroups > (SIZE_MAX / 2 - head) / per_group) return EBB_ENOMEM;
-    size_t counts_at = head + ngroups * (EBB_CTRL_BYTES + EBB_GROUP_SLOTS * ty->entry_size);
+    size_t ctrl_bytes = ngroups * EBB_CTRL_BYTES;
+    size_t slot_bytes = ngroups * EBB_GROUP_SLOTS * ty->entry_size;
     size_t tail = ngroups + (ngroups & 1) + ngroups * sizeof(uint16_t); /* counts, away bits */
-    size_t bytes = counts_at + tail;
+    size_t bytes = head + ctrl_bytes + slot_bytes + tail;
     ebb_table_head *h;
     size_t mapped = 0;
     if (c->alloc) {
         h = c->alloc->alloc(c->alloc->ctx, bytes);
         if (!h) return EBB_ENOMEM;
-        memset(h, 0, head + ngroups * EBB_CTRL_BYTES);
-        memset((unsigned char *)h + counts_at, 0, tail);
     } else if (bytes >= MMAP_MIN) {
         h = map_pages(NULL, bytes);
         if (!h) return EBB_ENOMEM;
@@ -193,15 +197,20 @@ static int table_alloc(ebb_core *c, const ebb_type *ty, size_t ngroups, ebb_tabl
         h = calloc(1, bytes);
         if (!h) return EBB_ENOMEM;
     }
+    unsigned char *ctrl = (unsigned char *)(h + 1);
+    unsigned char *slots = align_up(ctrl + ctrl_bytes, SLOT_ALIGN);
+    if (c->alloc) { /* mapped and calloc'd blocks come zeroed */
+        memset(h, 0, sizeof *h + ctrl_bytes);
+        memset(slots + slot_bytes, 0, tail);
+    }
     h->bytes = bytes;
     h->mapped = mapped;
     h->populated = mapped ? page_size() : bytes; /* the head's page is already resident */
-    unsigned char *ctrl = (unsigned char *)(h + 1);
     *t = (ebb_table){.ctrl = ctrl,
-                     .slots = ctrl + ngroups * EBB_CTRL_BYTES,
+                     .slots = slots,
                      .ngroups = ngroups,
                      .limit = limit_for(ngroups),
-                     .counts = (unsigned char *)h + counts_at};
+                     .counts = slots + slot_bytes};
     return EBB_OK;
 }
 

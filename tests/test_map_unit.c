@@ -595,6 +595,53 @@ static void test_big_values(void) {
     free(version);
 }
 
+/* Slots start on a cache line, so that no 64-byte entry straddles two: in calloc'd, mapped and
+ * user-allocated tables alike, the retiring one too, whatever the block's own alignment (the
+ * allocator below hands out blocks 16 bytes past a line, as glibc's large blocks are). */
+static void *off_line_alloc(void *ctx, size_t size) {
+    (void)ctx;
+    unsigned char *p = aligned_alloc(64, (size + 16 + 63) / 64 * 64);
+    return p ? p + 16 : NULL;
+}
+static void off_line_free(void *ctx, void *ptr, size_t size) {
+    (void)ctx;
+    (void)size;
+    free((unsigned char *)ptr - 16);
+}
+
+static bool slots_on_lines(const bigmap *m) {
+    const ebb_core *c = &m->core;
+    bool cur = c->cur.count == 0 || (uintptr_t)c->cur.slots % 64 == 0;
+    return cur && (c->old.count == 0 || (uintptr_t)c->old.slots % 64 == 0);
+}
+
+static void test_slots_on_cache_lines(void) {
+    ebb_allocator a = {off_line_alloc, off_line_free, NULL};
+    for (int user = 0; user < 2; user++) {
+        ebb_options o = {user ? &a : NULL, 3, EBB_FIXED_SEED};
+        bigmap m;
+        bigmap_init_with(&m, &o);
+        const size_t n = 20000; /* past 64 KiB: the last tables are mapped unless user-allocated */
+        size_t misaligned = 0;
+        for (size_t i = 0; i < n; i++) {
+            CHECK_EQ_U(bigmap_put(&m, key_of(i), big_of(key_of(i), 1)), EBB_INSERTED);
+            misaligned += !slots_on_lines(&m);
+        }
+        for (size_t i = 0; i < n - 10; i++) {
+            CHECK(bigmap_delete(&m, key_of(i)));
+            misaligned += !slots_on_lines(&m);
+        }
+        CHECK_EQ_U(misaligned, 0);
+        CHECK(m.core.grows >= 5 && m.core.shrinks >= 3);
+        CHECK_EQ_U(bigmap_check(&m), 0);
+        for (size_t i = n - 10; i < n; i++) {
+            big want = big_of(key_of(i), 1), *p = bigmap_get(&m, key_of(i));
+            CHECK(p && big_eq(p, &want));
+        }
+        bigmap_destroy(&m);
+    }
+}
+
 #define EBB_NAME u32map
 #define EBB_KEY  uint32_t
 #define EBB_VAL  uint32_t
@@ -1533,6 +1580,7 @@ int main(void) {
     RUN(test_iter_delete_everything);
     RUN(test_retired_table);
     RUN(test_big_values);
+    RUN(test_slots_on_cache_lines);
     RUN(test_u32_keys);
     RUN(test_seeded_hash_and_eq_hooks);
     RUN(test_odd_entry_size);

@@ -2,7 +2,8 @@
  * maps use it; applications use the maps. Layout and names may change between versions.
  *
  * Structure. A table is ngroups groups of 15 slots, in one block: a head, then the control
- * array (16 bytes per group), then the slots (15 entries per group), then the overflow counts
+ * array (16 bytes per group), then the slots (15 entries per group, from a cache line's start:
+ * a 64-byte entry fills one line, not parts of two), then the overflow counts
  * (one byte per group), then the away bits (two bytes per group). Control bytes of group g:
  *   bytes 0..14  tag of slot i: 0 = empty, else 1..255 taken from the hash's low byte
  *   byte  15     overflow mask: bit b set when an entry of overflow class b (the low three
