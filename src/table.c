@@ -177,13 +177,13 @@ static void *map_pages(void *at, size_t bytes) {
 /* Allocate a table of ngroups empty groups: head, control bytes, slots, overflow counts, away
  * bits (see ebb/table.h). On failure *t is untouched. */
 static int table_alloc(ebb_core *c, const ebb_type *ty, size_t ngroups, ebb_table *t) {
-    size_t head = sizeof(ebb_table_head) + SLOT_SLACK;
+    size_t fixed = sizeof(ebb_table_head) + SLOT_SLACK; /* the head, the padding before slots */
     size_t per_group = EBB_CTRL_BYTES + EBB_GROUP_SLOTS * ty->entry_size + 1 + sizeof(uint16_t);
-    if (ngroups == 0 || ngroups > (SIZE_MAX / 2 - head) / per_group) return EBB_ENOMEM;
+    if (ngroups == 0 || ngroups > (SIZE_MAX / 2 - fixed) / per_group) return EBB_ENOMEM;
     size_t ctrl_bytes = ngroups * EBB_CTRL_BYTES;
     size_t slot_bytes = ngroups * EBB_GROUP_SLOTS * ty->entry_size;
     size_t tail = ngroups + (ngroups & 1) + ngroups * sizeof(uint16_t); /* counts, away bits */
-    size_t bytes = head + ctrl_bytes + slot_bytes + tail;
+    size_t bytes = fixed + ctrl_bytes + slot_bytes + tail;
     ebb_table_head *h;
     size_t mapped = 0;
     if (c->alloc) {
