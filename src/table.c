@@ -593,11 +593,12 @@ static bool path_crosses(size_t home, size_t g, size_t r, size_t ngroups) {
  * loading the likeliest next one, the highest displaced entry of r+1 (displaced entries take the
  * highest free slot), while this move waits for its own: at 7/8 load, where a delete moves one
  * entry on average, that took deletes under churn to 0.86x their time (docs/design.md,
- * "Structure"). */
-static void fetch_next_candidate(const ebb_table *t, size_t entry_size, size_t r) {
+ * "Structure"). Forced inline: as a function of its own, GCC found it free of effects and
+ * dropped it (tests/prefetch_codegen.sh checks). */
+static EBB_ALWAYS_INLINE void fetch_next_candidate(const ebb_table *t, const uint16_t *away,
+                                                   size_t entry_size, size_t r) {
     size_t next = r + 1 == t->ngroups ? 0 : r + 1;
-    unsigned displaced = ebb_away(t)[next];
-    if (displaced) __builtin_prefetch(ebb_slot(t, entry_size, next, ebb_highest(displaced)));
+    if (away[next]) __builtin_prefetch(ebb_slot(t, entry_size, next, ebb_highest(away[next])));
 }
 
 /* Move one entry living up to REPAIR_REACH groups past g, whose path crosses g, into one of the
@@ -619,7 +620,7 @@ static size_t pull_back(ebb_core *c, const ebb_type *ty, size_t g, unsigned hole
             cand &= ~(1u << i);
             if (!(want & ebb_class_of_tag(from[i]))) continue;
             void *e = ebb_slot(t, ty->entry_size, r, i);
-            fetch_next_candidate(t, ty->entry_size, r);
+            fetch_next_candidate(t, away, ty->entry_size, r);
             size_t home = ebb_home(ty->hash(e, c->seed), t->ngroups);
             if (!path_crosses(home, g, r, t->ngroups)) continue;
             size_t old_distance = r >= home ? r - home : r + t->ngroups - home;

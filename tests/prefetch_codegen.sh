@@ -51,9 +51,28 @@ check() { # compiler, level, kind, call, wanted: "some" or "none"
     fi
 }
 
+# The repair after a delete (src/table.c) fetches the entry it will read next while it moves one:
+# ebb_core_repair, where pull_back is inlined, must hold that prefetch.
+check_repair() { # compiler, level
+    local out n
+    ran=$((ran + 1))
+    if ! out=$("$1" -std=c11 "$2" -Iinclude -D_GNU_SOURCE -S -o "$tmp/t.s" src/table.c 2>&1); then
+        echo "FAIL $1 $2 src/table.c: does not compile"; printf '%s\n' "$out" | head -n 20 | sed 's/^/     | /'
+        fail=1; return
+    fi
+    n=$(awk '/^ebb_core_repair:/ { f = 1 } f && /prefetch/ { n++ } /\.size[ \t]+ebb_core_repair,/ { f = 0 }
+             END { print n + 0 }' "$tmp/t.s")
+    if [ "$n" -gt 0 ]; then
+        echo "ok   $1 $2 ebb_core_repair: $n prefetch"
+    else
+        echo "FAIL $1 $2 ebb_core_repair: no prefetch"; fail=1
+    fi
+}
+
 for cc in gcc clang; do
     command -v $cc >/dev/null || { skip_missing $cc; continue; }
     for level in -O2 -O3; do
+        check_repair $cc $level
         for kind in u64 big str; do
             check $cc $level $kind 'm_put(map, k, v)' some
             check $cc $level $kind 'm_delete(map, k)' some
