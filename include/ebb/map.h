@@ -481,12 +481,8 @@ EBB_API_ EBB_V_ *EBB_M_(_get)(const EBB_T_ *m, EBB_K_ key) {
     ebb_prefetch_lookup(slots, group_bytes);
     unsigned i;
     EBB_ENTRY_ *e = EBB_M_(__in_group)(slots, ctrl, ebb_pattern_of_hash(h), h, key, &i);
-    /* Past the home group only when the mask holds the key's own class: near full load most
-     * masks hold some class, and a miss that went out of line for any of them paid three calls
-     * to learn it need not. The class is computed only when the mask is not empty. */
-    if (!e && (ctrl[EBB_OVERFLOW] || m->core.old.count))
-        if ((ctrl[EBB_OVERFLOW] & ebb_overflow_bit(h)) || m->core.old.count)
-            e = EBB_M_(__get_rest)(m, h, key, g);
+    if (!e && (ebb_may_be_beyond(ctrl, h) || m->core.old.count))
+        e = EBB_M_(__get_rest)(m, h, key, g);
     return e ? &e->val : NULL;
 }
 
@@ -567,9 +563,7 @@ static inline EBB_M_(__upserted) EBB_M_(__upsert)(EBB_T_ *ebb_map_, EBB_K_ key) 
     r.e = EBB_M_(__in_group)(slots, ctrl, ebb_pattern_of_hash(h), h, key, &i);
     if (r.e) return r;
     unsigned room = ebb_match(ctrl, 0);
-    unsigned beyond = ctrl[EBB_OVERFLOW]; /* the key may be beyond home: as in _get */
-    if (beyond) beyond &= ebb_overflow_bit(h);
-    if (!room || beyond || c->old.ctrl || t->count >= t->limit)
+    if (!room || ebb_may_be_beyond(ctrl, h) || c->old.ctrl || t->count >= t->limit)
         return EBB_M_(__upsert_rest)(ebb_map_, h, key, g);
     return EBB_M_(__make)(ebb_map_, h, key, g, room);
 }

@@ -152,6 +152,15 @@ static inline unsigned ebb_overflow_bit(uint64_t h) {
     return ebb_class_of_tag(ebb_tag(h));
 }
 
+/* Whether a key of hash h that is not in the group with control bytes ctrl (its home) may live
+ * beyond it: the group's mask holds the key's class. Near full load most masks hold some class,
+ * and a miss that went on for another's paid three calls to learn it need not. The class is
+ * computed only when the mask is not empty, as it nearly always is below 3/4 load. */
+static inline bool ebb_may_be_beyond(const unsigned char *ctrl, uint64_t h) {
+    unsigned mask = ctrl[EBB_OVERFLOW];
+    return mask != 0 && (mask & ebb_overflow_bit(h)) != 0;
+}
+
 /* ebb_tag(h) repeated in the four bytes of a word, for every value of h's low byte (src/table.c).
  */
 extern const uint32_t ebb_tag_words[256];
