@@ -28,45 +28,50 @@ unit() { # u64|big|str, operation call
     printf '#include "ebb/map.h"\nint op(m *map, m_key k, m_val v) { (void)v; return %s; }\n' "$2"
 }
 
+# Compile source ($3) to assembly in $tmp/u.s with compiler $1 at level $2 (more flags after);
+# on failure report it under the label $4 and return 1.
+compile() {
+    local cc=$1 level=$2 src=$3 label=$4 out
+    shift 4
+    if ! out=$("$cc" -std=c11 "$level" -Iinclude "$@" -S -o "$tmp/u.s" "$src" 2>&1); then
+        echo "FAIL $cc $level $label: does not compile"; printf '%s\n' "$out" | head -n 20 | sed 's/^/     | /'
+        fail=1; return 1
+    fi
+}
+
+# Prefetch instructions in function $1 of $tmp/u.s.
+prefetches_in() {
+    awk -v fn="$1" '$1 == fn ":" { f = 1 } f && /prefetch/ { n++ }
+                    f && $1 == ".size" && index($2, fn ",") == 1 { f = 0 }
+                    END { print n + 0 }' "$tmp/u.s"
+}
+
+# Report one check: label, prefetches found, wanted ("some" or "none").
+report() {
+    if { [ "$3" = some ] && [ "$2" -gt 0 ]; } || { [ "$3" = none ] && [ "$2" -eq 0 ]; }; then
+        echo "ok   $1: $2 prefetch"
+    else
+        echo "FAIL $1: $2 prefetch, wanted $3"; fail=1
+    fi
+}
+
 check() { # compiler, level, kind, call, wanted: "some" or "none"
-    local out n
+    local n
     ran=$((ran + 1))
     unit "$3" "$4" >"$tmp/u.c"
-    if ! out=$("$1" -std=c11 "$2" -Iinclude -S -o "$tmp/u.s" "$tmp/u.c" 2>&1); then
-        echo "FAIL $1 $2 $3: does not compile"; printf '%s\n' "$out" | head -n 20 | sed 's/^/     | /'
-        fail=1; return
-    fi
+    compile "$1" "$2" "$tmp/u.c" "$3" || return
     # In op itself, where the operation's common case is inlined (the out-of-line rest of a
     # lookup prefetches too, for the retiring table); none anywhere in the unit for "none".
-    if [ "$5" = some ]; then
-        n=$(awk '/^op:/ { f = 1 } f && /prefetch/ { n++ } /\.size[ \t]+op,/ { f = 0 }
-                 END { print n + 0 }' "$tmp/u.s")
-    else
-        n=$(grep -c 'prefetch' "$tmp/u.s")
-    fi
-    if { [ "$5" = some ] && [ "$n" -gt 0 ]; } || { [ "$5" = none ] && [ "$n" -eq 0 ]; }; then
-        echo "ok   $1 $2 $3 '$4': $n prefetch"
-    else
-        echo "FAIL $1 $2 $3 '$4': $n prefetch, wanted $5"; fail=1
-    fi
+    if [ "$5" = some ]; then n=$(prefetches_in op); else n=$(grep -c 'prefetch' "$tmp/u.s"); fi
+    report "$1 $2 $3 '$4'" "$n" "$5"
 }
 
 # The repair after a delete (src/table.c) fetches the entry it will read next while it moves one:
 # ebb_core_repair, where pull_back is inlined, must hold that prefetch.
 check_repair() { # compiler, level
-    local out n
     ran=$((ran + 1))
-    if ! out=$("$1" -std=c11 "$2" -Iinclude -D_GNU_SOURCE -S -o "$tmp/t.s" src/table.c 2>&1); then
-        echo "FAIL $1 $2 src/table.c: does not compile"; printf '%s\n' "$out" | head -n 20 | sed 's/^/     | /'
-        fail=1; return
-    fi
-    n=$(awk '/^ebb_core_repair:/ { f = 1 } f && /prefetch/ { n++ } /\.size[ \t]+ebb_core_repair,/ { f = 0 }
-             END { print n + 0 }' "$tmp/t.s")
-    if [ "$n" -gt 0 ]; then
-        echo "ok   $1 $2 ebb_core_repair: $n prefetch"
-    else
-        echo "FAIL $1 $2 ebb_core_repair: no prefetch"; fail=1
-    fi
+    compile "$1" "$2" src/table.c src/table.c -D_GNU_SOURCE || return
+    report "$1 $2 ebb_core_repair" "$(prefetches_in ebb_core_repair)" some
 }
 
 for cc in gcc clang; do
