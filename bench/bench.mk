@@ -31,7 +31,7 @@ ifneq ($(shell command -v go),)
 DRIVERS += $(BOUT)/drv_go
 endif
 
-drivers: $(DRIVERS) $(BOUT)/page_costs $(BOUT)/tail_faults $(BOUT)/value_sizes
+drivers: $(DRIVERS) $(BOUT)/page_costs $(BOUT)/tail_faults $(BOUT)/value_sizes $(BOUT)/walks
 .PHONY: drivers
 
 # Not a driver: what memory return costs on this machine (bench/page_costs.c, `make bench-pages`).
@@ -47,6 +47,11 @@ $(BOUT)/tail_faults: bench/tail_faults.c $(DEPS)
 
 # Nor this: the slowest operations by entry size (bench/value_sizes.c, `make bench-sizes`).
 $(BOUT)/value_sizes: bench/value_sizes.c $(DEPS)
+	@mkdir -p $(@D)
+	$(CC) $(CFL) $< $(LIB) -o $@
+
+# Nor this: iteration and draining by entry size (bench/walks.c, `make bench-walks`).
+$(BOUT)/walks: bench/walks.c $(DEPS)
 	@mkdir -p $(@D)
 	$(CC) $(CFL) $< $(LIB) -o $@
 

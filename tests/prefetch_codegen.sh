@@ -39,10 +39,12 @@ compile() {
     fi
 }
 
-# Prefetch instructions in function $1 of $tmp/u.s.
+# Prefetch instructions in function $1 of $tmp/u.s, and in the copies a compiler may have made
+# of it (fn.constprop.0, fn.part.0, ...).
 prefetches_in() {
-    awk -v fn="$1" '$1 == fn ":" { f = 1 } f && /prefetch/ { n++ }
-                    f && $1 == ".size" && index($2, fn ",") == 1 { f = 0 }
+    awk -v fn="$1" 'function named(s) { return s == fn || index(s, fn ".") == 1 }
+                    /^[A-Za-z_][^ \t]*:/ { f = named(substr($1, 1, length($1) - 1)) }
+                    f && /prefetch/ { n++ }
                     END { print n + 0 }' "$tmp/u.s"
 }
 
@@ -74,10 +76,23 @@ check_repair() { # compiler, level
     report "$1 $2 ebb_core_repair" "$(prefetches_in ebb_core_repair)" some
 }
 
+# Walks in address order over 64-byte entries fetch the groups ahead (ebb_fetch_group_ahead):
+# iteration, in m_begin's seek wherever the compiler put it, and a resize's migration.
+check_walks() { # compiler, level
+    ran=$((ran + 2))
+    unit big 'm_begin(map).key != 0' >"$tmp/u.c"
+    compile "$1" "$2" "$tmp/u.c" big || return
+    report "$1 $2 big iteration" "$(($(prefetches_in op) + $(prefetches_in m__seek)))" some
+    unit big 'm_put(map, k, v)' >"$tmp/u.c"
+    compile "$1" "$2" "$tmp/u.c" big || return
+    report "$1 $2 big migration" "$(prefetches_in m__migrate_group)" some
+}
+
 for cc in gcc clang; do
     command -v $cc >/dev/null || { skip_missing $cc; continue; }
     for level in -O2 -O3; do
         check_repair $cc $level
+        check_walks $cc $level
         for kind in u64 big str; do
             check $cc $level $kind 'm_put(map, k, v)' some
             check $cc $level $kind 'm_delete(map, k)' some
