@@ -303,11 +303,11 @@ static EBB_ALWAYS_INLINE void ebb_prefetch_lookup(const unsigned char *p, size_t
  * bytes need no help (several share a line); for entries of 32 to 63 bytes most lines still hold
  * one, and the memory EBB_FETCH_AHEAD bytes past the current entry is fetched. For 64 bytes and
  * more that address is mostly an empty slot: the taken slots of the group about
- * EBB_GROUP_AHEAD bytes ahead are fetched instead, as the walk enters each group. Iterating 1M
- * entries of 64 and 128 bytes took 0.87x and 0.73x the time (bench/iterate.c; docs/design.md,
- * "Costs, measured"); for 32-byte entries the group walk cost more than it saved. Addresses are
- * computed as integers: one may lie past the table, which a prefetch tolerates and pointer
- * arithmetic would not. */
+ * EBB_GROUP_AHEAD bytes ahead are fetched instead, as the walk enters each group: iterating 1M
+ * entries of 64, 128 and 256 bytes took 0.94x, 0.80x and 0.85x the time (`make bench-walks`;
+ * docs/design.md, "Costs, measured"). For 32-byte entries the group walk cost more than it
+ * saved. Addresses are computed as integers: one may lie past the table, which a prefetch
+ * tolerates and pointer arithmetic would not. */
 #ifndef EBB_FETCH_AHEAD
 #define EBB_FETCH_AHEAD 1024u
 #endif
