@@ -18,7 +18,7 @@
 #                     tree), ops workload alternating, per-round ratios (AB_ARGS: bench/ab.py -h)
 #   make bench-duel   ebb and boost in one process, taking turns every few thousand operations:
 #                     per-batch ratios, steadier than separate processes on a shared machine
-#                     (BENCH_ARGS="[u64|str] N ROUNDS BATCH", default u64 1000000 5 4096; installs boost;
+#                     (BENCH_ARGS="[u64|str|big] N ROUNDS BATCH", default u64 1000000 5 4096; installs boost;
 #                     BENCH_CFLAGS="-D..." builds the drivers with a variant of the template)
 #   make format       clang-format every source file
 #

@@ -1,6 +1,6 @@
 /* bench/duel.c — ebb against boost::unordered_flat_map in one process, batch by batch.
  *
- *     build/bench/duel [u64|str] [N] [ROUNDS] [BATCH]
+ *     build/bench/duel [u64|str|big] [N] [ROUNDS] [BATCH]
  *                                  (defaults u64, 1000000, 5, 4096; `make bench-duel`)
  *
  * The side-by-side drivers (bench/run.sh) time each table in a process of its own and interleave
@@ -12,8 +12,9 @@
  * inside one batch moves one ratio, not the median. What both maps share instead is the cache:
  * each batch starts where the other map's has evicted some of its lines, alike for both.
  *
- * Workloads, u64 -> u64 with keys key_of(i), or borrowed C string -> u64 with keys str_key(i)
- * (11 to 40 bytes; bench/common.h), N entries:
+ * Workloads, u64 -> u64 with keys key_of(i), borrowed C string -> u64 with keys str_key(i)
+ * (11 to 40 bytes; bench/common.h), or u64 -> 56 bytes ("big": 64-byte entries, keys key_of(i)),
+ * N entries:
  *   insert    both grow from empty to N, BATCH inserts at a time
  *   hit       ROUNDS passes over the N keys
  *   miss      ROUNDS passes over N keys that are absent
@@ -165,24 +166,31 @@ static void pass(void *me, void *mb, int op, const keyset *in, const keyset *out
 
 int main(int argc, char **argv) {
     int a = 1;
-    if (a < argc && (!strcmp(argv[a], "u64") || !strcmp(argv[a], "str")))
-        strings = !strcmp(argv[a++], "str");
-    if (argc - a > 3) die("usage: duel [u64|str] [N] [ROUNDS] [BATCH]");
+    int big = 0;
+    if (a < argc &&
+        (!strcmp(argv[a], "u64") || !strcmp(argv[a], "str") || !strcmp(argv[a], "big"))) {
+        strings = !strcmp(argv[a], "str");
+        big = !strcmp(argv[a++], "big");
+    }
+    if (argc - a > 3) die("usage: duel [u64|str|big] [N] [ROUNDS] [BATCH]");
     uint64_t n = arg(argc, argv, a, 1000000, 1ull << 32, "N");
     uint64_t rounds = arg(argc, argv, a + 1, 5, 1000, "ROUNDS");
     uint64_t batch = arg(argc, argv, a + 2, 4096, 1u << 20, "BATCH");
     if (batch > n) batch = n;
-    side[0] = strings ? &duel_ebb_str : &duel_ebb;
-    side[1] = strings ? &duel_boost_str : &duel_boost;
+    side[0] = strings ? &duel_ebb_str : big ? &duel_ebb_big : &duel_ebb;
+    side[1] = strings ? &duel_boost_str : big ? &duel_boost_big : &duel_boost;
     size_t pairs = (size_t)((n + batch - 1) / batch * rounds);
     keyset keys = new_keyset(n), fresh = new_keyset(n);
     sample s = {malloc(pairs * sizeof(double)), malloc(pairs * sizeof(double)), 0};
     if (!s.ebb || !s.boost) die("out of memory");
     void *me = side[0]->make(), *mb = side[1]->make();
     if (!me || !mb) die("out of memory");
-    printf("duel: ebb / boost::unordered_flat_map, %s -> u64, %" PRIu64
-           " entries, batches of %" PRIu64 ", %" PRIu64 " rounds\n",
-           strings ? "string" : "u64", n, batch, rounds);
+    printf("duel: ebb / boost::unordered_flat_map, %s, %" PRIu64 " entries, batches of %" PRIu64
+           ", %" PRIu64 " rounds\n",
+           strings ? "string -> u64"
+           : big   ? "u64 -> 56 bytes"
+                   : "u64 -> u64",
+           n, batch, rounds);
     printf("%-8s %8s %11s %13s %14s   %-14s %12s\n", "op", "batches", "ebb ns/op", "boost ns/op",
            "ratio median", "[q1, q3]", "total ratio");
     make_keys(&keys, 0, n);

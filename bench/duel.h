@@ -3,8 +3,9 @@
  * Each table is a set of batch operations on one map: the loop over a batch runs inside the
  * table's own code, so each operation is inlined there as in the drivers, and only one indirect
  * call is paid per batch. Keys come as an array of n elements of the table's key type: uint64_t
- * for the u64 -> u64 maps, const char * (NUL-terminated, borrowed: the map keeps the pointer)
- * for the string -> u64 maps. A value is derived from its key, so a lookup can check it. */
+ * for the u64 -> u64 maps and the u64 -> 56-byte maps, const char * (NUL-terminated, borrowed:
+ * the map keeps the pointer) for the string -> u64 maps. A value is derived from its key, so a
+ * lookup can check it. */
 #ifndef EBB_BENCH_DUEL_H
 #define EBB_BENCH_DUEL_H
 
@@ -26,7 +27,13 @@ typedef struct duel_table {
     /* put in[i], then delete out[i], for each i: deletes that found their key */
 } duel_table;
 
-extern const duel_table duel_ebb, duel_boost, duel_ebb_str, duel_boost_str;
+extern const duel_table duel_ebb, duel_boost, duel_ebb_str, duel_boost_str, duel_ebb_big,
+    duel_boost_big;
+
+/* The large value: 56 bytes (bench/common.h's bench_big), word j of key k's being k + j. */
+typedef struct duel_big {
+    uint64_t w[7];
+} duel_big;
 
 #ifdef __cplusplus
 }

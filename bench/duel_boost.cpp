@@ -1,6 +1,7 @@
 // bench/duel_boost.cpp — boost's side of bench/duel.c: boost::unordered_flat_map (Debian's
 // libboost1.81-dev) at its default load factor, given ebb's hashes marked avalanching, as in
-// bench/cxx_adapter.h: u64 -> u64, and std::string_view (of the borrowed C string) -> u64.
+// bench/cxx_adapter.h: u64 -> u64, std::string_view (of the borrowed C string) -> u64, and
+// u64 -> 56 bytes.
 #include <boost/unordered/unordered_flat_map.hpp>
 #include <cstring>
 #include <new>
@@ -24,12 +25,21 @@ struct str_hash {
     }
 };
 
-// The value stored with a key, as bench/duel_ebb.c has it.
+// The value stored with a key, and whether v is key k's, as bench/duel_ebb.c has them.
 uint64_t value_of(uint64_t k) {
     return k;
 }
 uint64_t value_of(const char *k) {
     return (uint64_t)std::strlen(k) << 8 | (unsigned char)k[0];
+}
+duel_big big_value(uint64_t k) {
+    return duel_big{{k, k + 1, k + 2, k + 3, k + 4, k + 5, k + 6}};
+}
+template <class K> bool same_value(uint64_t v, K k) {
+    return v == value_of(k);
+}
+bool same_value(const duel_big &v, uint64_t k) {
+    return v.w[0] == k && v.w[6] == k + 6;
 }
 
 // The map's key for a key of the batch.
@@ -40,7 +50,14 @@ std::string_view key(const char *k) {
     return std::string_view(k);
 }
 
-template <class Map, class K> struct ops {
+// Small values by default; Big = true for the 56-byte values.
+template <class Map, class K, bool Big = false> struct ops {
+    static auto value(K k) {
+        if constexpr (Big)
+            return big_value(k);
+        else
+            return value_of(k);
+    }
     static void *make() { return new (std::nothrow) Map(); }
     static void release(void *m) { delete static_cast<Map *>(m); }
     static uint64_t put(void *p, const void *keys, size_t n) {
@@ -48,7 +65,7 @@ template <class Map, class K> struct ops {
         auto k = static_cast<const K *>(keys);
         uint64_t fresh = 0;
         for (size_t i = 0; i < n; i++)
-            fresh += m.insert_or_assign(key(k[i]), value_of(k[i])).second;
+            fresh += m.insert_or_assign(key(k[i]), value(k[i])).second;
         return fresh;
     }
     static uint64_t get(void *p, const void *keys, size_t n) {
@@ -57,7 +74,7 @@ template <class Map, class K> struct ops {
         uint64_t found = 0;
         for (size_t i = 0; i < n; i++) {
             auto it = m.find(key(k[i]));
-            found += it != m.end() && it->second == value_of(k[i]);
+            found += it != m.end() && same_value(it->second, k[i]);
         }
         return found;
     }
@@ -74,7 +91,7 @@ template <class Map, class K> struct ops {
         auto a = static_cast<const K *>(in), b = static_cast<const K *>(out);
         uint64_t found = 0;
         for (size_t i = 0; i < n; i++) {
-            m.insert_or_assign(key(a[i]), value_of(a[i]));
+            m.insert_or_assign(key(a[i]), value(a[i]));
             found += m.erase(key(b[i]));
         }
         return found;
@@ -83,6 +100,7 @@ template <class Map, class K> struct ops {
 
 using u64_ops = ops<boost::unordered_flat_map<uint64_t, uint64_t, u64_hash>, uint64_t>;
 using str_ops = ops<boost::unordered_flat_map<std::string_view, uint64_t, str_hash>, const char *>;
+using big_ops = ops<boost::unordered_flat_map<uint64_t, duel_big, u64_hash>, uint64_t, true>;
 
 } // namespace
 
@@ -92,3 +110,6 @@ extern "C" const duel_table duel_boost = {"boost",       u64_ops::make, u64_ops:
 extern "C" const duel_table duel_boost_str = {"boost",       str_ops::make, str_ops::release,
                                               str_ops::put,  str_ops::get,  str_ops::del,
                                               str_ops::churn};
+extern "C" const duel_table duel_boost_big = {"boost",       big_ops::make, big_ops::release,
+                                              big_ops::put,  big_ops::get,  big_ops::del,
+                                              big_ops::churn};

@@ -1,5 +1,5 @@
 /* bench/duel_ebb.c — ebb's side of bench/duel.c: the template's maps with their own seeded
- * hashes, as in bench/drv_ebb.c: u64 -> u64, and borrowed C string -> u64. */
+ * hashes, as in bench/drv_ebb.c: u64 -> u64, borrowed C string -> u64, and u64 -> 56 bytes. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,15 +16,30 @@
 #define EBB_CSTR_KEY
 #include "ebb/map.h"
 
+#define EBB_NAME duel_bmap
+#define EBB_KEY  uint64_t
+#define EBB_VAL  duel_big
+#include "ebb/map.h"
+
 /* The value a string key is stored with: its length and first byte, cheap to check. */
 static inline uint64_t str_value(const char *k) {
     return (uint64_t)strlen(k) << 8 | (unsigned char)k[0];
 }
 
+static inline duel_big big_value(uint64_t k) {
+    return (duel_big){{k, k + 1, k + 2, k + 3, k + 4, k + 5, k + 6}};
+}
+
+/* Whether v is the value stored with key k: the whole of it for the small values, its first and
+ * last words for the large ones (a lookup reads the entry's line either way). */
+#define SAME_VALUE(v, k, V)     ((v) == V(k))
+#define SAME_BIG_VALUE(v, k, V) ((v).w[0] == (k) && (v).w[6] == (k) + 6)
+
 /* One batch function per operation and key type: T the map's prefix, K the key type (a single
- * name, for the macro's declarations), V(k) the value stored with key k. */
+ * name, for the macro's declarations), V(k) the value stored with key k, SAME(v, k, V) whether
+ * value v is key k's. */
 typedef const char *duel_str;
-#define DUEL_OPS(T, K, V)                                                                          \
+#define DUEL_OPS(T, K, V, SAME)                                                                    \
     static void *T##_make(void) {                                                                  \
         T *m = malloc(sizeof *m);                                                                  \
         if (m) T##_init(m);                                                                        \
@@ -45,8 +60,8 @@ typedef const char *duel_str;
         const K *k = keys;                                                                         \
         uint64_t found = 0;                                                                        \
         for (size_t i = 0; i < n; i++) {                                                           \
-            const uint64_t *v = T##_get(m, k[i]);                                                  \
-            found += v && *v == V(k[i]);                                                           \
+            const T##_val *v = T##_get(m, k[i]);                                                   \
+            found += v && SAME(*v, k[i], V);                                                       \
         }                                                                                          \
         return found;                                                                              \
     }                                                                                              \
@@ -69,8 +84,9 @@ typedef const char *duel_str;
     }
 
 #define U64_VALUE(k) (k)
-DUEL_OPS(duel_map, uint64_t, U64_VALUE)
-DUEL_OPS(duel_smap, duel_str, str_value)
+DUEL_OPS(duel_map, uint64_t, U64_VALUE, SAME_VALUE)
+DUEL_OPS(duel_smap, duel_str, str_value, SAME_VALUE)
+DUEL_OPS(duel_bmap, uint64_t, big_value, SAME_BIG_VALUE)
 
 const duel_table duel_ebb = {"ebb",
                              duel_map_make,
@@ -86,3 +102,10 @@ const duel_table duel_ebb_str = {"ebb",
                                  duel_smap_get_batch,
                                  duel_smap_del_batch,
                                  duel_smap_churn_batch};
+const duel_table duel_ebb_big = {"ebb",
+                                 duel_bmap_make,
+                                 duel_bmap_release,
+                                 duel_bmap_put_batch,
+                                 duel_bmap_get_batch,
+                                 duel_bmap_del_batch,
+                                 duel_bmap_churn_batch};

@@ -84,7 +84,7 @@ done
 # The duel (where boost is installed) runs every workload, its tables agreeing on every batch,
 # and rejects bad sizes.
 if [ -x "$BUILD/bench/duel" ]; then
-    for kind in u64 str; do
+    for kind in u64 str big; do
         du=$("$BUILD/bench/duel" $kind 20000 2 1000) || { echo "bench_smoke: duel $kind failed" >&2; exit 1; }
         for op in insert hit miss churn delete; do
             grep -Eq "^$op +[0-9]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +\[[0-9.]+, [0-9.]+\] +[0-9.]+$" <<<"$du" ||
