@@ -129,6 +129,14 @@ typedef struct keyset {
     char *text; /* str: where the strings are */
 } keyset;
 
+/* The kinds of map, named as on the command line; the string maps' keys are C strings. */
+static const struct kind {
+    const char *arg, *what;
+    const duel_table *ebb, *boost;
+} kinds[] = {{"u64", "u64 -> u64", &duel_ebb, &duel_boost},
+             {"str", "string -> u64", &duel_ebb_str, &duel_boost_str},
+             {"big", "u64 -> 56 bytes", &duel_ebb_big, &duel_boost_big}};
+
 static int strings; /* 1: string keys */
 
 static void make_keys(keyset *k, uint64_t first, uint64_t n) {
@@ -166,19 +174,22 @@ static void pass(void *me, void *mb, int op, const keyset *in, const keyset *out
 
 int main(int argc, char **argv) {
     int a = 1;
-    int big = 0;
-    if (a < argc &&
-        (!strcmp(argv[a], "u64") || !strcmp(argv[a], "str") || !strcmp(argv[a], "big"))) {
-        strings = !strcmp(argv[a], "str");
-        big = !strcmp(argv[a++], "big");
+    const struct kind *kind = &kinds[0];
+    for (size_t i = 0; a < argc && i < sizeof kinds / sizeof kinds[0]; i++) {
+        if (strcmp(argv[a], kinds[i].arg) == 0) {
+            kind = &kinds[i];
+            a++;
+            break;
+        }
     }
+    strings = kind->ebb == &duel_ebb_str;
     if (argc - a > 3) die("usage: duel [u64|str|big] [N] [ROUNDS] [BATCH]");
     uint64_t n = arg(argc, argv, a, 1000000, 1ull << 32, "N");
     uint64_t rounds = arg(argc, argv, a + 1, 5, 1000, "ROUNDS");
     uint64_t batch = arg(argc, argv, a + 2, 4096, 1u << 20, "BATCH");
     if (batch > n) batch = n;
-    side[0] = strings ? &duel_ebb_str : big ? &duel_ebb_big : &duel_ebb;
-    side[1] = strings ? &duel_boost_str : big ? &duel_boost_big : &duel_boost;
+    side[0] = kind->ebb;
+    side[1] = kind->boost;
     size_t pairs = (size_t)((n + batch - 1) / batch * rounds);
     keyset keys = new_keyset(n), fresh = new_keyset(n);
     sample s = {malloc(pairs * sizeof(double)), malloc(pairs * sizeof(double)), 0};
@@ -187,10 +198,7 @@ int main(int argc, char **argv) {
     if (!me || !mb) die("out of memory");
     printf("duel: ebb / boost::unordered_flat_map, %s, %" PRIu64 " entries, batches of %" PRIu64
            ", %" PRIu64 " rounds\n",
-           strings ? "string -> u64"
-           : big   ? "u64 -> 56 bytes"
-                   : "u64 -> u64",
-           n, batch, rounds);
+           kind->what, n, batch, rounds);
     printf("%-8s %8s %11s %13s %14s   %-14s %12s\n", "op", "batches", "ebb ns/op", "boost ns/op",
            "ratio median", "[q1, q3]", "total ratio");
     make_keys(&keys, 0, n);

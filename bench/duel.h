@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -34,6 +35,24 @@ extern const duel_table duel_ebb, duel_boost, duel_ebb_str, duel_boost_str, duel
 typedef struct duel_big {
     uint64_t w[7];
 } duel_big;
+
+/* The values stored with a key, the same on both sides (C and C++), and whether a large value v
+ * is key k's: its first and last words (a lookup reads the entry's line either way). A u64 key
+ * is stored with itself. */
+static inline uint64_t duel_str_value(const char *k) { /* its length and first byte */
+    return (uint64_t)strlen(k) << 8 | (unsigned char)k[0];
+}
+
+static inline duel_big duel_big_value(uint64_t k) {
+    duel_big v;
+    for (unsigned j = 0; j < 7; j++)
+        v.w[j] = k + j;
+    return v;
+}
+
+static inline int duel_big_is(const duel_big *v, uint64_t k) {
+    return v->w[0] == k && v->w[6] == k + 6;
+}
 
 #ifdef __cplusplus
 }

@@ -3,7 +3,6 @@
 // bench/cxx_adapter.h: u64 -> u64, std::string_view (of the borrowed C string) -> u64, and
 // u64 -> 56 bytes.
 #include <boost/unordered/unordered_flat_map.hpp>
-#include <cstring>
 #include <new>
 #include <string_view>
 
@@ -25,21 +24,18 @@ struct str_hash {
     }
 };
 
-// The value stored with a key, and whether v is key k's, as bench/duel_ebb.c has them.
+// The value stored with a key, and whether v is key k's (bench/duel.h).
 uint64_t value_of(uint64_t k) {
     return k;
 }
 uint64_t value_of(const char *k) {
-    return (uint64_t)std::strlen(k) << 8 | (unsigned char)k[0];
-}
-duel_big big_value(uint64_t k) {
-    return duel_big{{k, k + 1, k + 2, k + 3, k + 4, k + 5, k + 6}};
+    return duel_str_value(k);
 }
 template <class K> bool same_value(uint64_t v, K k) {
     return v == value_of(k);
 }
 bool same_value(const duel_big &v, uint64_t k) {
-    return v.w[0] == k && v.w[6] == k + 6;
+    return duel_big_is(&v, k);
 }
 
 // The map's key for a key of the batch.
@@ -54,7 +50,7 @@ std::string_view key(const char *k) {
 template <class Map, class K, bool Big = false> struct ops {
     static auto value(K k) {
         if constexpr (Big)
-            return big_value(k);
+            return duel_big_value(k);
         else
             return value_of(k);
     }

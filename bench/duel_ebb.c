@@ -1,7 +1,6 @@
 /* bench/duel_ebb.c — ebb's side of bench/duel.c: the template's maps with their own seeded
  * hashes, as in bench/drv_ebb.c: u64 -> u64, borrowed C string -> u64, and u64 -> 56 bytes. */
 #include <stdlib.h>
-#include <string.h>
 
 #include "duel.h"
 
@@ -21,19 +20,9 @@
 #define EBB_VAL  duel_big
 #include "ebb/map.h"
 
-/* The value a string key is stored with: its length and first byte, cheap to check. */
-static inline uint64_t str_value(const char *k) {
-    return (uint64_t)strlen(k) << 8 | (unsigned char)k[0];
-}
-
-static inline duel_big big_value(uint64_t k) {
-    return (duel_big){{k, k + 1, k + 2, k + 3, k + 4, k + 5, k + 6}};
-}
-
-/* Whether v is the value stored with key k: the whole of it for the small values, its first and
- * last words for the large ones (a lookup reads the entry's line either way). */
+/* Whether v is the value stored with key k (bench/duel.h): the whole of a small value. */
 #define SAME_VALUE(v, k, V)     ((v) == V(k))
-#define SAME_BIG_VALUE(v, k, V) ((v).w[0] == (k) && (v).w[6] == (k) + 6)
+#define SAME_BIG_VALUE(v, k, V) duel_big_is(&(v), (k))
 
 /* One batch function per operation and key type: T the map's prefix, K the key type (a single
  * name, for the macro's declarations), V(k) the value stored with key k, SAME(v, k, V) whether
@@ -85,8 +74,8 @@ typedef const char *duel_str;
 
 #define U64_VALUE(k) (k)
 DUEL_OPS(duel_map, uint64_t, U64_VALUE, SAME_VALUE)
-DUEL_OPS(duel_smap, duel_str, str_value, SAME_VALUE)
-DUEL_OPS(duel_bmap, uint64_t, big_value, SAME_BIG_VALUE)
+DUEL_OPS(duel_smap, duel_str, duel_str_value, SAME_VALUE)
+DUEL_OPS(duel_bmap, uint64_t, duel_big_value, SAME_BIG_VALUE)
 
 const duel_table duel_ebb = {"ebb",
                              duel_map_make,
