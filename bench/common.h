@@ -35,6 +35,19 @@ static void die(const char *fmt, ...) {
     exit(1);
 }
 
+/* Argument i, optional (dflt when absent): a decimal integer from 1 to max, named `what` in the
+ * error. strtoull alone would take " 7" and wrap "-5". */
+static inline uint64_t bench_arg(int argc, char **argv, int i, uint64_t dflt, uint64_t max,
+                                 const char *what) {
+    if (i >= argc) return dflt;
+    char *end;
+    unsigned long long v = strtoull(argv[i], &end, 10);
+    if (argv[i][0] < '0' || argv[i][0] > '9' || *end || v == 0 || v > max)
+        die("%s must be an integer from 1 to %llu, not '%s'", what, (unsigned long long)max,
+            argv[i]);
+    return v;
+}
+
 /* Key i: a bijective scramble of i, so keys are distinct and random-looking. */
 static inline uint64_t key_of(uint64_t i) {
     uint64_t x = i ^ 0x5eedull;

@@ -113,15 +113,6 @@ static void report(const char *what, sample *s) {
     s->n = 0;
 }
 
-static uint64_t arg(int argc, char **argv, int i, uint64_t dflt, uint64_t max, const char *what) {
-    if (i >= argc) return dflt;
-    char *end;
-    unsigned long long v = strtoull(argv[i], &end, 10);
-    if (argv[i][0] < '0' || argv[i][0] > '9' || *end || v == 0 || v > max)
-        die("%s must be an integer from 1 to %" PRIu64 ", not '%s'", what, max, argv[i]);
-    return v;
-}
-
 /* The keys of one kind: n of them, from index `first` on, into keys (8-byte elements: uint64_t,
  * or pointers into text, STR_KEY_MAX + 1 bytes a key). */
 typedef struct keyset {
@@ -184,9 +175,9 @@ int main(int argc, char **argv) {
     }
     strings = kind->ebb == &duel_ebb_str;
     if (argc - a > 3) die("usage: duel [u64|str|big] [N] [ROUNDS] [BATCH]");
-    uint64_t n = arg(argc, argv, a, 1000000, 1ull << 32, "N");
-    uint64_t rounds = arg(argc, argv, a + 1, 5, 1000, "ROUNDS");
-    uint64_t batch = arg(argc, argv, a + 2, 4096, 1u << 20, "BATCH");
+    uint64_t n = bench_arg(argc, argv, a, 1000000, 1ull << 32, "N");
+    uint64_t rounds = bench_arg(argc, argv, a + 1, 5, 1000, "ROUNDS");
+    uint64_t batch = bench_arg(argc, argv, a + 2, 4096, 1u << 20, "BATCH");
     if (batch > n) batch = n;
     side[0] = kind->ebb;
     side[1] = kind->boost;

@@ -117,18 +117,10 @@ static double median(double *v, int n) {
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-static size_t parse(const char *s, size_t lo, size_t hi, const char *what) {
-    char *end;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (*s == '\0' || *s == '-' || *end != '\0' || v < lo || v > hi)
-        die("%s must be a whole number from %zu to %zu, not '%s'", what, lo, hi, s);
-    return (size_t)v;
-}
-
 int main(int argc, char **argv) {
     if (argc > 3) die("usage: walks [N] [ROUNDS]");
-    size_t n = argc > 1 ? parse(argv[1], 1000, 100000000, "N") : 1000000;
-    int nrounds = argc > 2 ? (int)parse(argv[2], 1, MAX_ROUNDS, "ROUNDS") : 5;
+    size_t n = (size_t)bench_arg(argc, argv, 1, 1000000, 100000000, "N");
+    int nrounds = (int)bench_arg(argc, argv, 2, 5, MAX_ROUNDS, "ROUNDS");
     uint64_t *order = malloc(n * sizeof *order);
     if (!order) die("out of memory");
     for (size_t i = 0; i < n; i++)
