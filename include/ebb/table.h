@@ -155,7 +155,7 @@ static inline unsigned ebb_overflow_bit(uint64_t h) {
 /* Whether a key of hash h that is not in the group with control bytes ctrl (its home) may live
  * beyond it: the group's mask holds the key's class. Near full load most masks hold some class,
  * and a miss that went on for another's paid three calls to learn it need not. The class is
- * computed only when the mask is not empty, as it nearly always is below 3/4 load. */
+ * computed only when the mask is not empty; below 3/4 load it nearly always is empty. */
 static inline bool ebb_may_be_beyond(const unsigned char *ctrl, uint64_t h) {
     unsigned mask = ctrl[EBB_OVERFLOW];
     return mask != 0 && (mask & ebb_overflow_bit(h)) != 0;
