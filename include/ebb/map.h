@@ -385,7 +385,9 @@ static inline EBB_ENTRY_ *EBB_M_(__find)(const ebb_table *t, size_t skip, uint64
     const unsigned char *slots = t->slots + g * group_bytes;
     if (expect_hit) ebb_prefetch_lookup(slots, group_bytes);
     const unsigned char *ctrl = ebb_group(t, g);
-    for (unsigned m = ebb_match_pattern(ctrl, tag); m; m &= m - 1) {
+    unsigned m = ebb_match_pattern(ctrl, tag);
+    if (expect_hit && m) ebb_prefetch_matched(slots, group_bytes);
+    for (; m; m &= m - 1) {
         unsigned i = ebb_lowest(m);
         EBB_ENTRY_ *e = (EBB_ENTRY_ *)(void *)(slots + i * sizeof(EBB_ENTRY_));
         if (EBB_M_(__holds)(e, h, key)) {
@@ -411,12 +413,11 @@ static inline EBB_ENTRY_ *EBB_M_(__locate)(const EBB_T_ *m, uint64_t h, EBB_K_ k
     return EBB_M_(__find)(&m->core.old, m->core.old.skip, h, key, gout, iout, &d, expect_hit);
 }
 
-/* The entry holding key (hash h, tag pattern `tag`) among the slots of one group, whose control
- * bytes are ctrl, and its slot in *iout; NULL when none does. */
-static inline EBB_ENTRY_ *EBB_M_(__in_group)(unsigned char *slots, const unsigned char *ctrl,
-                                             ebb_pattern tag, uint64_t h, EBB_K_ key,
-                                             unsigned *iout) {
-    for (unsigned m = ebb_match_pattern(ctrl, tag); m; m &= m - 1) {
+/* The entry holding key (hash h) among the slots of one group whose tags match its own (bit i
+ * of `match` for slot i), and its slot in *iout; NULL when none does. */
+static inline EBB_ENTRY_ *EBB_M_(__in_group)(unsigned char *slots, unsigned match, uint64_t h,
+                                             EBB_K_ key, unsigned *iout) {
+    for (unsigned m = match; m; m &= m - 1) {
         unsigned i = ebb_lowest(m);
         EBB_ENTRY_ *e = (EBB_ENTRY_ *)(void *)(slots + i * sizeof(EBB_ENTRY_));
         if (EBB_M_(__holds)(e, h, key)) {
@@ -481,8 +482,9 @@ EBB_API_ EBB_V_ *EBB_M_(_get)(const EBB_T_ *m, EBB_K_ key) {
     const unsigned char *ctrl = ebb_group(t, g);
     unsigned char *slots = t->slots + g * group_bytes;
     ebb_prefetch_lookup(slots, group_bytes);
-    unsigned i;
-    EBB_ENTRY_ *e = EBB_M_(__in_group)(slots, ctrl, ebb_pattern_of_hash(h), h, key, &i);
+    unsigned i, match = ebb_match_pattern(ctrl, ebb_pattern_of_hash(h));
+    if (match) ebb_prefetch_matched(slots, group_bytes);
+    EBB_ENTRY_ *e = EBB_M_(__in_group)(slots, match, h, key, &i);
     if (!e && (ebb_may_be_beyond(ctrl, h) || m->core.old.count))
         e = EBB_M_(__get_rest)(m, h, key, g);
     return e ? &e->val : NULL;
@@ -562,7 +564,7 @@ static inline EBB_M_(__upserted) EBB_M_(__upsert)(EBB_T_ *ebb_map_, EBB_K_ key) 
     ebb_prefetch(slots, group_bytes);
     unsigned i;
     EBB_M_(__upserted) r = {NULL, false};
-    r.e = EBB_M_(__in_group)(slots, ctrl, ebb_pattern_of_hash(h), h, key, &i);
+    r.e = EBB_M_(__in_group)(slots, ebb_match_pattern(ctrl, ebb_pattern_of_hash(h)), h, key, &i);
     if (r.e) return r;
     unsigned room = ebb_match(ctrl, 0);
     if (!room || ebb_may_be_beyond(ctrl, h) || c->old.ctrl || t->count >= t->limit)
@@ -664,7 +666,7 @@ static inline bool EBB_M_(__remove)(EBB_T_ *ebb_map_, EBB_K_ key, EBB_K_ *kout, 
     unsigned char *slots = t->slots + g * group_bytes;
     ebb_prefetch(slots, group_bytes);
     unsigned i;
-    EBB_ENTRY_ *e = EBB_M_(__in_group)(slots, ctrl, tag, h, key, &i);
+    EBB_ENTRY_ *e = EBB_M_(__in_group)(slots, ebb_match_pattern(ctrl, tag), h, key, &i);
     if (!e) return EBB_M_(__remove_rest)(ebb_map_, h, key, kout, vout, g);
     EBB_M_(__release)(ebb_map_, e, kout, vout);
     ctrl[i] = 0; /* at home: no probe path to unwind (ebb_table_erase_found) */
