@@ -14,6 +14,8 @@
 #                     (BENCH_ARGS="MIB THRESHOLD_US", default 200 100)
 #   make bench-walks  iteration and draining by entry size, 16 to 256 bytes
 #                     (BENCH_ARGS="N ROUNDS", default 1000000 5)
+#   make bench-lookups  hits, misses and the two mixed, by entry size, 16 to 256 bytes
+#                     (BENCH_ARGS="N ROUNDS", default 1000000 5)
 #   make bench-ab     a change's before and after: A=rev B=rev (default HEAD and the working
 #                     tree), ops workload alternating, per-round ratios (AB_ARGS: bench/ab.py -h)
 #   make bench-duel   ebb and boost in one process, taking turns every few thousand operations:
@@ -74,7 +76,7 @@ HELPERS     := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(HELPER_SR
 EXAMPLES    := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EXAMPLE_SRC))
 
 .PHONY: all demo test tests test-run install uninstall format clean deps bench-boost bench-pages \
-        bench-tail bench-sizes bench-walks bench-ab bench-duel
+        bench-tail bench-sizes bench-walks bench-lookups bench-ab bench-duel
 all: $(BUILD)/libebb.a $(BUILD)/libebb.so $(BUILD)/ebb
 
 deps: $(BUILD)/.deps $(BUILD)/.deps-test
@@ -182,9 +184,9 @@ bench-sizes: all
 	$(MAKE) -f bench/bench.mk $(BUILD)/bench/value_sizes BUILD=$(BUILD)
 	$(BUILD)/bench/value_sizes $(BENCH_ARGS)
 
-bench-walks: all
-	$(MAKE) -f bench/bench.mk $(BUILD)/bench/walks BUILD=$(BUILD)
-	$(BUILD)/bench/walks $(BENCH_ARGS)
+bench-walks bench-lookups: bench-%: all
+	$(MAKE) -f bench/bench.mk $(BUILD)/bench/$* BUILD=$(BUILD)
+	$(BUILD)/bench/$* $(BENCH_ARGS)
 
 bench-ab: deps
 	bench/ab.py $(AB_ARGS) $(or $(A),HEAD) $(or $(B),work)

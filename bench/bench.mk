@@ -31,7 +31,8 @@ ifneq ($(shell command -v go),)
 DRIVERS += $(BOUT)/drv_go
 endif
 
-drivers: $(DRIVERS) $(BOUT)/page_costs $(BOUT)/tail_faults $(BOUT)/value_sizes $(BOUT)/walks
+drivers: $(DRIVERS) $(BOUT)/page_costs $(BOUT)/tail_faults $(BOUT)/value_sizes $(BOUT)/walks \
+         $(BOUT)/lookups
 .PHONY: drivers
 
 # Not a driver: what memory return costs on this machine (bench/page_costs.c, `make bench-pages`).
@@ -50,8 +51,9 @@ $(BOUT)/value_sizes: bench/value_sizes.c $(DEPS)
 	@mkdir -p $(@D)
 	$(CC) $(CFL) $< $(LIB) -o $@
 
-# Nor this: iteration and draining by entry size (bench/walks.c, `make bench-walks`).
-$(BOUT)/walks: bench/walks.c $(DEPS)
+# Nor these: by entry size, iteration and draining (bench/walks.c, `make bench-walks`) and
+# lookups (bench/lookups.c, `make bench-lookups`).
+$(BOUT)/walks $(BOUT)/lookups: $(BOUT)/%: bench/%.c bench/entry_maps.h $(DEPS)
 	@mkdir -p $(@D)
 	$(CC) $(CFL) $< $(LIB) -o $@
 

@@ -69,17 +69,20 @@ for bad in 0 -5 x 5x "10 0" "10 1x" "10 1 2" 20000; do
         echo "bench_smoke: value_sizes accepted '$bad'" >&2; exit 1
     fi
 done
-# The walks probe reports every entry size, iteration and drain, and rejects bad arguments.
-wk=$("$BUILD/bench/walks" 2000 1) || { echo "bench_smoke: walks failed" >&2; exit 1; }
-for size in 16 32 64 128 256; do
-    grep -Eq "^ *$size bytes +[0-9.]+ +[0-9.]+ +[0-9.]+$" <<<"$wk" ||
-        { echo "bench_smoke: walks printed no row for $size: $wk" >&2; exit 1; }
-done
-for bad in 0 -5 x 5x "2000 0" "2000 1x" "2000 100" "2000 1 2"; do
-    # shellcheck disable=SC2086 # the bad arguments are words on purpose
-    if "$BUILD/bench/walks" $bad >/dev/null 2>&1; then
-        echo "bench_smoke: walks accepted '$bad'" >&2; exit 1
-    fi
+# The probes by entry size (walks: iteration and drain; lookups: hits, misses, mixed) report
+# every size with three figures, and reject bad arguments.
+for probe in walks lookups; do
+    out=$("$BUILD/bench/$probe" 2000 1) || { echo "bench_smoke: $probe failed" >&2; exit 1; }
+    for size in 16 32 64 128 256; do
+        grep -Eq "^ *$size bytes +[0-9.]+ +[0-9.]+ +[0-9.]+$" <<<"$out" ||
+            { echo "bench_smoke: $probe printed no row for $size: $out" >&2; exit 1; }
+    done
+    for bad in 0 -5 x 5x "2000 0" "2000 1x" "2000 100" "2000 1 2"; do
+        # shellcheck disable=SC2086 # the bad arguments are words on purpose
+        if "$BUILD/bench/$probe" $bad >/dev/null 2>&1; then
+            echo "bench_smoke: $probe accepted '$bad'" >&2; exit 1
+        fi
+    done
 done
 # The duel (where boost is installed) runs every workload, its tables agreeing on every batch,
 # and rejects bad sizes.
