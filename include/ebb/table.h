@@ -303,11 +303,12 @@ static EBB_ALWAYS_INLINE void ebb_prefetch_lookup(const unsigned char *p, size_t
  * group matches the key's, as boost's flat map does (find_impl, boost/unordered/detail/foa.hpp).
  * The processor predicts that branch: through a run of hits it fetches the line while the
  * control bytes are still on their way, through a run of misses it does not fetch it at all.
- * The early touch pays more than the line itself, which holds the key a hit wants one time in
- * ten or so: what it likely overlaps with the control bytes is the walk of the page tables for
- * the group's page (4 KiB pages, a gigabyte of slots at 10M entries of 64 bytes). With it, 10M
- * u64 -> 56-byte values, hits took 0.98x boost's time, against 1.24x without it (`build/bench/duel
- * big 10000000 2` at commit fcbf827 and at this one). */
+ * The early touch probably pays for more than the line itself, which holds the key a hit wants
+ * one time in ten or so: the walk of the page tables for the group's page, overlapped with the
+ * control bytes' fetch (4 KiB pages, a gigabyte of slots at 10M entries of 64 bytes). 10M u64 ->
+ * 56-byte values, hits took 1.24-1.27x boost's time without it (`build/bench/duel big 10000000
+ * 2`, twice at commit fcbf827) and 0.93-0.95x with it (twice at f230004); by entry size,
+ * docs/design.md, "Costs, measured". */
 static EBB_ALWAYS_INLINE void ebb_prefetch_matched(const unsigned char *p, size_t bytes) {
     if (bytes > EBB_LOOKUP_FETCH_MAX) __builtin_prefetch(p);
 }
