@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ebb/ebb.h"
 
@@ -46,6 +47,24 @@ static inline uint64_t bench_arg(int argc, char **argv, int i, uint64_t dflt, ui
         die("%s must be an integer from 1 to %llu, not '%s'", what, (unsigned long long)max,
             argv[i]);
     return v;
+}
+
+/* The monotonic clock in nanoseconds, and the q-quantile of v[0..n) (sorting v; q = 0.5 the
+ * median, the upper middle one for an even n), for the probes that report medians. */
+static inline double now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static inline int by_value(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static inline double quantile(double *v, size_t n, double q) {
+    qsort(v, n, sizeof *v, by_value);
+    return v[(size_t)(q * (double)(n - 1) + 0.5)];
 }
 
 /* Key i: a bijective scramble of i, so keys are distinct and random-looking. */

@@ -36,23 +36,6 @@ typedef struct sample {
     size_t n;
 } sample;
 
-static double now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int by_value(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* The q-quantile of v[0..n), sorting v. */
-static double quantile(double *v, size_t n, double q) {
-    qsort(v, n, sizeof *v, by_value);
-    return v[(size_t)(q * (double)(n - 1) + 0.5)];
-}
-
 /* Which batch operation a turn runs, on which keys. */
 typedef struct turn {
     enum { PUT, GET, DEL, CHURN } op;

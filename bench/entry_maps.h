@@ -7,7 +7,6 @@
 #define EBB_BENCH_ENTRY_MAPS_H
 
 #include <stdint.h>
-#include <time.h>
 
 #define ENTRY_MAPS(X) X(map1, 1) X(map3, 3) X(map7, 7) X(map15, 15) X(map31, 31)
 enum { ENTRY_SIZES = 5 };
@@ -53,21 +52,16 @@ typedef struct val31 {
 #define EBB_VAL  val31
 #include "ebb/map.h"
 
-static double now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int by_value(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n) {
-    qsort(v, (size_t)n, sizeof *v, by_value);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
+/* Fill m with keys key_of(0..n), key_of(i) holding i in its value's first word. */
+#define ENTRY_FILL(name, words)                                                                    \
+    static void fill_##name(name *m, size_t n) {                                                   \
+        name##_init(m);                                                                            \
+        for (size_t i = 0; i < n; i++) {                                                           \
+            val##words v = {{i}};                                                                  \
+            if (name##_put(m, key_of(i), v) != EBB_INSERTED) die("insert failed");                 \
+        }                                                                                          \
+    }
+ENTRY_MAPS(ENTRY_FILL)
 
 /* A random permutation of 0..n-1 (Fisher-Yates driven by xorshift), or NULL without memory. */
 static uint64_t *shuffled(size_t n) {

@@ -47,11 +47,7 @@ static streams make_streams(size_t n) {
 #define LOOKUP_ROUND(name, words)                                                                  \
     static void round_##name(size_t n, const streams *s, double ns[STREAMS]) {                     \
         name m;                                                                                    \
-        name##_init(&m);                                                                           \
-        for (size_t i = 0; i < n; i++) {                                                           \
-            val##words v = {{i}};                                                                  \
-            if (name##_put(&m, key_of(i), v) != EBB_INSERTED) die("insert failed");                \
-        }                                                                                          \
+        fill_##name(&m, n);                                                                        \
         for (int k = 0; k < STREAMS; k++) {                                                        \
             const uint64_t *keys = s->keys[k];                                                     \
             size_t found = 0;                                                                      \
@@ -90,8 +86,10 @@ int main(int argc, char **argv) {
     printf("%-11s %12s %12s %12s\n", "entry", stream_name[HITS], stream_name[MISSES],
            stream_name[MIXED]);
     for (int z = 0; z < ENTRY_SIZES; z++)
-        printf("%4u bytes  %12.2f %12.2f %12.2f\n", entry_bytes[z], median(ns[z][HITS], nrounds),
-               median(ns[z][MISSES], nrounds), median(ns[z][MIXED], nrounds));
+        printf("%4u bytes  %12.2f %12.2f %12.2f\n", entry_bytes[z],
+               quantile(ns[z][HITS], (size_t)nrounds, 0.5),
+               quantile(ns[z][MISSES], (size_t)nrounds, 0.5),
+               quantile(ns[z][MIXED], (size_t)nrounds, 0.5));
     for (int k = 0; k < STREAMS; k++)
         free(s.keys[k]);
     return 0;

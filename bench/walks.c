@@ -23,11 +23,7 @@ typedef struct walk {
 #define WALK_ROUND(name, words)                                                                    \
     static walk round_##name(size_t n, const uint64_t *order) {                                    \
         name m;                                                                                    \
-        name##_init(&m);                                                                           \
-        for (size_t i = 0; i < n; i++) {                                                           \
-            val##words v = {{i}};                                                                  \
-            if (name##_put(&m, key_of(i), v) != EBB_INSERTED) die("insert failed");                \
-        }                                                                                          \
+        fill_##name(&m, n);                                                                        \
         walk w;                                                                                    \
         uint64_t sum = 0, seen = 0;                                                                \
         double t0 = now_ns();                                                                      \
@@ -72,8 +68,9 @@ int main(int argc, char **argv) {
     printf("walks: %zu entries, median of %d rounds\n", n, nrounds);
     printf("%-11s %14s %14s %16s\n", "entry", "iterate ns", "drain ns", "moves/delete");
     for (int s = 0; s < ENTRY_SIZES; s++)
-        printf("%4u bytes  %14.2f %14.2f %16.3f\n", entry_bytes[s], median(iter[s], nrounds),
-               median(drain[s], nrounds), moves[s]);
+        printf("%4u bytes  %14.2f %14.2f %16.3f\n", entry_bytes[s],
+               quantile(iter[s], (size_t)nrounds, 0.5), quantile(drain[s], (size_t)nrounds, 0.5),
+               moves[s]);
     free(order);
     return 0;
 }
