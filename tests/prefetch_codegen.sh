@@ -41,21 +41,15 @@ compile() {
 }
 
 # Prefetch instructions in function $1 of $tmp/u.s, and in the copies a compiler may have made
-# of it (fn.constprop.0, fn.part.0, ...).
+# of it (fn.constprop.0, fn.part.0, ...); with $2 = after, only those that come after the
+# function's first byte-mask extraction (pmovmskb: the tag match).
 prefetches_in() {
-    awk -v fn="$1" 'function named(s) { return s == fn || index(s, fn ".") == 1 }
-                    /^[A-Za-z_][^ \t]*:/ { f = named(substr($1, 1, length($1) - 1)) }
-                    f && /prefetch/ { n++ }
-                    END { print n + 0 }' "$tmp/u.s"
-}
-
-# Prefetch instructions in function $1 of $tmp/u.s that come after its first byte-mask
-# extraction (pmovmskb: the tag match), and in all.
-prefetches_after_match() {
-    awk -v fn="$1" '/^[A-Za-z_][^ \t]*:/ { f = substr($1, 1, length($1) - 1) == fn }
-                    f && /pmovmskb/ { m = 1 }
-                    f && /prefetch/ { all++; if (m) after++ }
-                    END { print after + 0, all + 0 }' "$tmp/u.s"
+    awk -v fn="$1" -v after="${2:-}" '
+        function named(s) { return s == fn || index(s, fn ".") == 1 }
+        /^[A-Za-z_][^ \t]*:/ { f = named(substr($1, 1, length($1) - 1)); m = 0 }
+        f && /pmovmskb/ { m = 1 }
+        f && /prefetch/ && (after != "after" || m) { n++ }
+        END { print n + 0 }' "$tmp/u.s"
 }
 
 # Report one check: label, prefetches found (wanted: some).
@@ -82,7 +76,8 @@ check_matched() { # compiler, level
     ran=$((ran + 1))
     unit big 'm_get(map, k) != 0' >"$tmp/u.c"
     compile "$1" "$2" "$tmp/u.c" big || return
-    read -r after all < <(prefetches_after_match op)
+    all=$(prefetches_in op)
+    after=$(prefetches_in op after)
     if [ "$all" -gt 0 ] && [ "$after" -eq "$all" ]; then
         echo "ok   $1 $2 big 'm_get(map, k) != 0': $all prefetch, after the match"
     else
