@@ -107,9 +107,10 @@ typedef struct keyset {
 static const struct kind {
     const char *arg, *what;
     const duel_table *ebb, *boost;
-} kinds[] = {{"u64", "u64 -> u64", &duel_ebb, &duel_boost},
-             {"str", "string -> u64", &duel_ebb_str, &duel_boost_str},
-             {"big", "u64 -> 56 bytes", &duel_ebb_big, &duel_boost_big}};
+    int strings;
+} kinds[] = {{"u64", "u64 -> u64", &duel_ebb, &duel_boost, 0},
+             {"str", "string -> u64", &duel_ebb_str, &duel_boost_str, 1},
+             {"big", "u64 -> 56 bytes", &duel_ebb_big, &duel_boost_big, 0}};
 
 static int strings; /* 1: string keys */
 
@@ -156,7 +157,7 @@ int main(int argc, char **argv) {
             break;
         }
     }
-    strings = kind->ebb == &duel_ebb_str;
+    strings = kind->strings;
     if (argc - a > 3) die("usage: duel [u64|str|big] [N] [ROUNDS] [BATCH]");
     uint64_t n = bench_arg(argc, argv, a, 1000000, 1ull << 32, "N");
     uint64_t rounds = bench_arg(argc, argv, a + 1, 5, 1000, "ROUNDS");

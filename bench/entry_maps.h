@@ -8,9 +8,10 @@
 
 #include <stdint.h>
 
-#define ENTRY_MAPS(X) X(map1, 1) X(map3, 3) X(map7, 7) X(map15, 15) X(map31, 31)
-enum { ENTRY_SIZES = 5 };
-static const unsigned entry_bytes[ENTRY_SIZES] = {16, 32, 64, 128, 256};
+#define ENTRY_MAPS(X)            X(map1, 1) X(map3, 3) X(map7, 7) X(map15, 15) X(map31, 31)
+#define ENTRY_BYTES(name, words) 8u * ((words) + 1u),
+static const unsigned entry_bytes[] = {ENTRY_MAPS(ENTRY_BYTES)};
+enum { ENTRY_SIZES = sizeof entry_bytes / sizeof entry_bytes[0] };
 
 typedef struct val1 {
     uint64_t w[1];
