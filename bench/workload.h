@@ -23,8 +23,8 @@
  *                          then the same timer around an empty operation: the noise floor
  *   churn N OPS            N live keys; OPS more inserts of fresh keys, each followed by the
  *                          delete of the oldest; throughput and RSS sampled along the way
- *   drain N REPS           insert N, then delete them all, the deletes alone timed (ns/op), for
- *                          profiling a whole drain: the deletes run in drain_deletes (not inlined,
+ *   drain N REPS [KIND]    insert N (u64, or big), then delete them all, the deletes alone timed
+ *                          (ns/op), for profiling a whole drain: the deletes run in drain_deletes (not inlined,
  *                          for callgrind --toggle-collect), and with BENCH_PERF_CTL set to a perf
  *                          control fifo, `perf record -D -1 --control=fifo:F` sees only them.
  *                          Not mirrored in Go
@@ -546,23 +546,46 @@ __attribute__((noinline)) static uint64_t drain_deletes(u64_map *m, uint64_t n) 
     return found;
 }
 
-static int run_drain(uint64_t n, int reps) {
+__attribute__((noinline)) static uint64_t drain_deletes_big(big_map *m, uint64_t n) {
+    uint64_t found = 0;
+    for (uint64_t i = 0; i < n; i++)
+        found += (uint64_t)big_del(m, key_of(i));
+    return found;
+}
+
+/* One repetition: fill a map of the kind, time its drain (perf sees only that), free it. */
+static double drain_once(int big, uint64_t n, FILE *ctl) {
+    u64_map *m = big ? NULL : u64_new();
+    big_map *b = big ? big_new() : NULL;
+    bench_big v;
+    memset(&v, 0, sizeof v);
+    for (uint64_t i = 0; i < n; i++) {
+        v.w[0] = i;
+        if ((big ? big_put(b, key_of(i), &v) : u64_put(m, key_of(i), i)) != 1)
+            die("drain: insert %" PRIu64 " was not new", i);
+    }
+    perf_ctl(ctl, "enable\n");
+    double t0 = now_sec();
+    uint64_t found = big ? drain_deletes_big(b, n) : drain_deletes(m, n);
+    double ns = (now_sec() - t0) * 1e9 / (double)n;
+    perf_ctl(ctl, "disable\n");
+    if (found != n) die("drain: %" PRIu64 " of %" PRIu64 " deletes found their key", found, n);
+    if (big)
+        big_free(b);
+    else
+        u64_free(m);
+    return ns;
+}
+
+static int run_drain(uint64_t n, int reps, const char *kind) {
+    int big = !strcmp(kind, "big");
+    if (!big && strcmp(kind, "u64")) die("drain: unknown kind '%s' (u64 or big)", kind);
     const char *path = getenv("BENCH_PERF_CTL");
     FILE *ctl = path && *path ? fopen(path, "w") : NULL;
     if (path && *path && !ctl) die("drain: cannot open %s", path);
-    for (int r = 1; r <= reps; r++) {
-        u64_map *m = u64_new();
-        for (uint64_t i = 0; i < n; i++)
-            if (u64_put(m, key_of(i), i) != 1) die("drain: insert %" PRIu64 " was not new", i);
-        perf_ctl(ctl, "enable\n");
-        double t0 = now_sec();
-        uint64_t found = drain_deletes(m, n);
-        double ns = (now_sec() - t0) * 1e9 / (double)n;
-        perf_ctl(ctl, "disable\n");
-        if (found != n) die("drain: %" PRIu64 " of %" PRIu64 " deletes found their key", found, n);
-        printf("drain,%s,u64,%" PRIu64 ",%d,%.2f\n", TABLE_NAME, n, r, ns);
-        u64_free(m);
-    }
+    for (int r = 1; r <= reps; r++)
+        printf("drain,%s,%s,%" PRIu64 ",%d,%.2f\n", TABLE_NAME, kind, n, r,
+               drain_once(big, n, ctl));
     if (ctl) fclose(ctl);
     return 0;
 }
@@ -656,7 +679,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(w, "churn"))
         rc = run_churn(arg_count(argc, argv, 2), arg_count(argc, argv, 3));
     else if (!strcmp(w, "drain"))
-        rc = run_drain(arg_count(argc, argv, 2), arg_reps(argc, argv, 3));
+        rc = run_drain(arg_count(argc, argv, 2), arg_reps(argc, argv, 3), argc > 4 ? argv[4] : "u64");
     else if (!strcmp(w, "keys"))
         rc = run_keys(arg_count(argc, argv, 2));
     else if (!strcmp(w, "pattern"))
@@ -665,7 +688,7 @@ int main(int argc, char **argv) {
     else {
         fprintf(stderr,
                 "usage: %s ops u64|big|str N REPS | grow u64|big|str|strval N | tail N |\n"
-                "       churn N OPS | drain N REPS | pattern N REPS SECS | keys N\n",
+                "       churn N OPS | drain N REPS [u64|big] | pattern N REPS SECS | keys N\n",
                 argv[0]);
         return 2;
     }
