@@ -22,6 +22,8 @@
 #                     per-batch ratios, steadier than separate processes on a shared machine
 #                     (BENCH_ARGS="[u64|str|big] N ROUNDS BATCH", default u64 1000000 5 4096; installs boost;
 #                     BENCH_CFLAGS="-D..." builds the drivers with a variant of the template)
+#   make fuzz         search for inputs the map mishandles, with clang's libFuzzer
+#                     (tests/test_fuzz_map.c; FUZZ_SECS, default 300; corpus in BUILD/fuzz)
 #   make format       clang-format every source file
 #
 # One build tree per flavour: BUILD=build (default, -O2), BUILD=build/asan SAN=1 (ASan+UBSan) or
@@ -53,10 +55,11 @@ ALL_LDFLAGS  := $(SANFLAGS) $(LDFLAGS)
 # need, and those only the tests need, asked for when something of the tests is built. g++ builds
 # the C++ header test; jemalloc and mimalloc run the memory test under each; clang, cmake,
 # valgrind, python3 and locales are for tests that would otherwise be skipped (under CI=true they
-# fail instead): clang warnings and UBSan, CMake's find_package, valgrind's leak check, a
-# decimal-comma locale for the statistics.
+# fail instead): clang warnings, UBSan and libFuzzer, CMake's find_package, valgrind's leak check,
+# a decimal-comma locale for the statistics.
 DEB_PACKAGES      := libmicrohttpd-dev pkg-config
-TEST_DEB_PACKAGES := g++ libjemalloc2 libmimalloc2.0 clang cmake valgrind python3 locales
+TEST_DEB_PACKAGES := g++ libjemalloc2 libmimalloc2.0 clang libclang-rt-14-dev cmake valgrind python3 \
+                     locales
 TOOL_LIBS    := $(shell pkg-config --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd) -lm -lpthread
 
 LIB_SRC      := $(wildcard src/*.c)
@@ -76,7 +79,7 @@ HELPERS     := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(HELPER_SR
 EXAMPLES    := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EXAMPLE_SRC))
 
 .PHONY: all demo test tests test-run install uninstall format clean deps bench-boost bench-pages \
-        bench-tail bench-sizes bench-walks bench-lookups bench-ab bench-duel
+        bench-tail bench-sizes bench-walks bench-lookups bench-ab bench-duel fuzz
 all: $(BUILD)/libebb.a $(BUILD)/libebb.so $(BUILD)/ebb
 
 deps: $(BUILD)/.deps $(BUILD)/.deps-test
@@ -171,6 +174,10 @@ uninstall:
 	    "$(DEST)/lib/libebb.so" "$(DEST)/lib/libebb.so.$(SOVER)" \
 	    "$(DEST)/lib/libebb.so.$(VERSION)" "$(DEST)/lib/pkgconfig/ebb.pc" "$(DEST)/bin/ebb"
 	-rmdir "$(DEST)/include/ebb" "$(DEST)/lib/cmake/ebb" 2>/dev/null
+
+FUZZ_SECS ?= 300
+fuzz: $(BUILD)/.deps-test
+	scripts/fuzz.sh $(BUILD)/fuzz $(BUILD)/fuzz/corpus -max_total_time=$(FUZZ_SECS)
 
 bench-pages: all
 	$(MAKE) -f bench/bench.mk $(BUILD)/bench/page_costs BUILD=$(BUILD)

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "fault_alloc.h"
 #include "testutil.h"
 
 #include "ebb/strmap.h"
@@ -18,55 +19,6 @@
 #define EBB_KEY  uint64_t
 #define EBB_VAL  uint64_t
 #include "ebb/map.h"
-
-/* ---- A counting allocator that fails on request -------------------------------------------- */
-
-typedef struct fault_alloc {
-    size_t outstanding; /* bytes allocated and not yet freed */
-    size_t blocks;      /* blocks allocated and not yet freed */
-    size_t bad_frees;   /* frees whose size differed from the allocation's */
-    unsigned fail_in;   /* 0: work; k: the k-th allocation from now fails */
-    size_t fail_above;  /* when non-zero, every allocation larger than this fails */
-    bool failed;        /* an allocation failed since this was last cleared */
-    size_t failed_size; /* the size of the last one that did */
-} fault_alloc;
-
-#define HEADER 16 /* keeps the block 16-byte aligned, as malloc's */
-
-static void *fa_alloc(void *ctx, size_t size) {
-    fault_alloc *fa = ctx;
-    bool fail = fa->fail_above && size > fa->fail_above;
-    if (fa->fail_in && --fa->fail_in == 0) fail = true;
-    if (fail) {
-        fa->failed = true;
-        fa->failed_size = size;
-        return NULL;
-    }
-    unsigned char *p = malloc(HEADER + size);
-    if (!p) return NULL;
-    memcpy(p, &size, sizeof size);
-    fa->outstanding += size;
-    fa->blocks++;
-    return p + HEADER;
-}
-
-static void fa_free(void *ctx, void *ptr, size_t size) {
-    fault_alloc *fa = ctx;
-    if (!ptr) return;
-    unsigned char *p = (unsigned char *)ptr - HEADER;
-    size_t asked;
-    memcpy(&asked, p, sizeof asked);
-    if (asked != size) fa->bad_frees++;
-    fa->outstanding -= asked;
-    fa->blocks--;
-    free(p);
-}
-
-/* Arm: the k-th allocation from now fails (0: none). */
-static void fa_arm(fault_alloc *fa, unsigned k) {
-    fa->fail_in = k;
-    fa->failed = false;
-}
 
 /* ---- The reference: indices [0, n), present or not, each with a value ---------------------- */
 
