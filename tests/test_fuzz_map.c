@@ -11,7 +11,7 @@
  * Keys are 0..8191. Those from 4096 share their whole hash with others, 2 to 512 keys a hash
  * as the first byte says, so chains straddle resizes and overflow counts saturate.
  *
- *   make test           replays tests/fuzz_cases/ and EBB_FUZZ_INPUTS (default 3,000) random
+ *   make test           replays tests/fuzz_cases/ and EBB_FUZZ_INPUTS (default 2,000) random
  *                       inputs, in the optimised and the ASan+UBSan build
  *   make fuzz           coverage-guided, with clang's libFuzzer (FUZZ_SECS, default 300)
  *   build/tests/test_fuzz_map FILE...   replay inputs (a crash the fuzzer saved, say) */
@@ -226,7 +226,7 @@ static int replay_random(size_t count) {
     static uint8_t buf[4096];
     for (size_t i = 0; i < count; i++) {
         rng g = {i + 1};
-        size_t len = 1 + rng_below(&g, i % 4 == 0 ? sizeof buf : 400);
+        size_t len = 1 + rng_below(&g, i % 8 == 0 ? sizeof buf : 400);
         for (size_t b = 0; b < len; b++)
             buf[b] = (uint8_t)rng_next(&g);
         if (!fuzz_one(buf, len)) {
@@ -246,7 +246,7 @@ int main(int argc, char **argv) {
     }
     size_t saved = 0;
     const char *n = getenv("EBB_FUZZ_INPUTS");
-    size_t count = test_scaled(n && *n ? strtoul(n, NULL, 10) : 3000);
+    size_t count = test_scaled(n && *n ? strtoul(n, NULL, 10) : 2000);
     if (!replay_dir("tests/fuzz_cases", &saved) || !replay_random(count)) return 1;
     printf("%zu saved and %zu random inputs agree\n", saved, count);
     return 0;
