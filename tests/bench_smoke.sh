@@ -119,6 +119,11 @@ for t in $tables; do
         echo "bench_smoke: $t drain printed: $dr" >&2; exit 1; }
     [ "$(tr '\n' ' ' <"$OUT/ctl")" = "enable disable enable disable " ] || {
         echo "bench_smoke: $t drain wrote to the perf fifo: $(cat "$OUT/ctl")" >&2; exit 1; }
+    dr=$("$BUILD/bench/drv_$t" drain 20000 1 big) && grep -q "^drain,$t,big,20000,1,[0-9.]*$" <<<"$dr" || {
+        echo "bench_smoke: $t drain of 56-byte values printed: $dr" >&2; exit 1; }
+    if "$BUILD/bench/drv_$t" drain 20000 1 str >/dev/null 2>&1; then
+        echo "bench_smoke: $t drain accepted the kind 'str'" >&2; exit 1
+    fi
 done
 # Go computes the same keys as the C drivers.
 if [ -x "$BUILD/bench/drv_go" ] && ! cmp -s <("$BUILD/bench/drv_ebb" keys 2000) <("$BUILD/bench/drv_go" keys 2000); then
