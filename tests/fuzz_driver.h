@@ -3,9 +3,9 @@
  * FVAL_GET(p) (store a word in a value of type FVAL, read it back: a value that is torn or stale
  * reads differently) and FRUN (the name of the function to generate).
  *
- * FRUN(in, opt) reads operations from the input and runs each on the map and on the reference
- * (fuzz_ref), comparing every result, and checks every invariant after every operation
- * (FMAP_check). Operations that allocate may be made to fail (fuzz_alloc, when opt names it):
+ * FRUN(in, ref, opt) reads operations from the input and runs each on the map and on the
+ * reference (fuzz_ref), comparing every result, and checks every invariant after every operation
+ * (FMAP_check). Operations that allocate may be made to fail (ref->alloc, when opt names it):
  * the call must then say EBB_ENOMEM and leave the map as it was. Returns 0 when all agreed. */
 #define FM_(x) EBB_CAT(FMAP, x)
 
@@ -118,7 +118,7 @@ static int FM_(_step)(FMAP *m, fuzz_ref *r, fuzz_input *in) {
     case FUZZ_ITERATE_DELETING:
         return FM_(_iterate_deleting)(m, r, (unsigned)v);
     case FUZZ_FAIL_ALLOC:
-        fuzz_arm(&r->alloc, (unsigned)(v % 8) + 1);
+        fa_arm(&r->alloc, (unsigned)(v % 8) + 1);
         return 1;
     default: { /* FUZZ_STATS: the histogram counts every entry not still migrating */
         ebb_stats st;
@@ -141,7 +141,7 @@ static int FRUN(fuzz_input *in, fuzz_ref *r, const ebb_options *opt) {
             fprintf(stderr, "fuzz: the map disagrees after the operation ending at byte %zu\n",
                     in->pos);
     }
-    fuzz_arm(&r->alloc, 0);
+    fa_arm(&r->alloc, 0);
     if (ok && !FM_(_agrees)(&m, r)) {
         fprintf(stderr, "fuzz: the map's contents disagree at the end\n");
         ok = 0;

@@ -100,10 +100,6 @@ static void fuzz_clear(fuzz_ref *r) {
     r->count = 0;
 }
 
-static void fuzz_arm(fault_alloc *fa, unsigned k) {
-    fa_arm(fa, k);
-}
-
 /* ---- The maps ------------------------------------------------------------------------------- */
 
 /* Keys from FUZZ_SHARED on hash as key >> fuzz_shift does: 2^fuzz_shift keys a hash. */
