@@ -23,13 +23,14 @@
  *                          then the same timer around an empty operation: the noise floor
  *   churn N OPS            N live keys; OPS more inserts of fresh keys, each followed by the
  *                          delete of the oldest; throughput and RSS sampled along the way
- *   drain N REPS [KIND]    insert N (u64, or big), then delete them all, the deletes alone timed
- *                          (ns/op), for profiling a whole drain: the deletes run in drain_deletes
- * (not inlined, for callgrind --toggle-collect), and with BENCH_PERF_CTL set to a perf control
- * fifo, `perf record -D -1 --control=fifo:F` sees only them. Not mirrored in Go keys N the first
- * key sets, to check that Go computes the same pattern N REPS SECS    identity hash: random keys,
- * millisecond timestamps, multiples of 1024; a phase stops after SECS (a collapsed table is
- * quadratic)
+ *   drain N REPS [KIND]    insert N (KIND u64, the default, or big), then delete them all, the
+ *                          deletes alone timed (ns/op), for profiling a whole drain: the deletes
+ *                          run in drain_deletes or drain_deletes_big (not inlined, for callgrind
+ *                          --toggle-collect), and with BENCH_PERF_CTL set to a perf control fifo,
+ *                          `perf record -D -1 --control=fifo:F` sees only them. Not mirrored in Go
+ *   keys N                 the first key sets, to check that Go computes the same
+ *   pattern N REPS SECS    identity hash: random keys, millisecond timestamps, multiples of 1024;
+ *                          a phase stops after SECS (a collapsed table is quadratic)
  *
  * Keys are a deterministic function of their index (key_of, str_key), the same in Go, so no key
  * array inflates the RSS of the memory workloads. */
