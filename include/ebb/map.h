@@ -383,10 +383,9 @@ static inline EBB_ENTRY_ *EBB_M_(__find)(const ebb_table *t, size_t skip, uint64
     size_t g = ebb_home(h, t->ngroups);
     if (g < skip) g = skip;
     const unsigned char *slots = t->slots + g * group_bytes;
-    if (expect_hit) ebb_prefetch_lookup(slots, group_bytes);
     const unsigned char *ctrl = ebb_group(t, g);
     unsigned m = ebb_match_pattern(ctrl, tag);
-    if (expect_hit && m) ebb_prefetch_matched(slots, group_bytes);
+    if (expect_hit && m) ebb_prefetch_matched(slots);
     for (; m; m &= m - 1) {
         unsigned i = ebb_lowest(m);
         EBB_ENTRY_ *e = (EBB_ENTRY_ *)(void *)(slots + i * sizeof(EBB_ENTRY_));
@@ -481,9 +480,8 @@ EBB_API_ EBB_V_ *EBB_M_(_get)(const EBB_T_ *m, EBB_K_ key) {
     size_t g = ebb_home(h, t->ngroups);
     const unsigned char *ctrl = ebb_group(t, g);
     unsigned char *slots = t->slots + g * group_bytes;
-    ebb_prefetch_lookup(slots, group_bytes);
     unsigned i, match = ebb_match_pattern(ctrl, ebb_pattern_of_hash(h));
-    if (match) ebb_prefetch_matched(slots, group_bytes);
+    if (match) ebb_prefetch_matched(slots);
     EBB_ENTRY_ *e = EBB_M_(__in_group)(slots, match, h, key, &i);
     if (!e && (ebb_may_be_beyond(ctrl, h) || m->core.old.count))
         e = EBB_M_(__get_rest)(m, h, key, g);

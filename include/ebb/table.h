@@ -66,10 +66,10 @@ extern "C" {
 #endif
 
 /* For the prefetch helpers below. A prefetch has no side effect the compiler must keep, so a
- * function that only prefetches is one whose calls it may delete: GCC 12 split
- * ebb_prefetch_lookup's body into a function of its own (fnsplit), found that function free of
- * side effects, and dropped its call from every lookup. Forced inline, the prefetch stays where
- * it is written. */
+ * function that only prefetches is one whose calls it may delete: GCC 12 split the lookup's
+ * prefetch helper into a function of its own (fnsplit), found that function free of side
+ * effects, and dropped its call from every lookup. Forced inline, the prefetch stays where it
+ * is written. */
 #if defined(__GNUC__) || defined(__clang__)
 #define EBB_ALWAYS_INLINE inline __attribute__((always_inline))
 #else
@@ -271,12 +271,12 @@ static inline void ebb_note_distance(ebb_table_head *h, size_t distance, int del
 }
 
 /* Start fetching the slots of a group (bytes long) while its control bytes are still on their
- * way: most lookups end in their home group, and the two cache misses then overlap instead of
- * following one another. One line: the best trade measured between hits (which gain: 1M u64 hits
- * 30 -> 21 ns) and misses (which pay for a fetch they do not use: at 10M, two lines doubled the
- * miss time, one line costs 1.4x, none 1.0x). Against boost in one process (`make bench-duel`,
- * 1M u64, commit b782c3a): with it hits took 1.03-1.05x boost's time and misses 1.06-1.13x,
- * without it 1.24-1.31x and 1.01-1.06x. EBB_PREFETCH_BYTES overrides it. */
+ * way, for an insert or a delete: most end in their home group, and the two cache misses then
+ * overlap instead of following one another. One line: when lookups fetched this way too, it was
+ * the best trade measured between their hits (1M u64 hits 30 -> 21 ns) and misses (at 10M, two
+ * lines doubled the miss time). Inserts, replaces and churn of 1M u64 -> 56-byte values took
+ * 1.03-1.05x the time without it (`bench/ab.py`, 6 rounds, at commit d1c9c46). Lookups wait for
+ * a matching tag instead (ebb_prefetch_matched). EBB_PREFETCH_BYTES overrides the span. */
 #ifndef EBB_PREFETCH_BYTES
 #define EBB_PREFETCH_BYTES 64
 #endif
@@ -286,31 +286,20 @@ static EBB_ALWAYS_INLINE void ebb_prefetch(const unsigned char *p, size_t bytes)
         __builtin_prefetch(p + off);
 }
 
-/* The same for a lookup, which may miss: only where the line holds two slots or more. With
- * larger entries it holds slot 0 alone, which a hit needs about one time in seven at the usual
- * load, while every miss pays for it. 1M u64 -> 56-byte values without it (`bench/ab.py --rounds
- * 10 --kind big --n 1000000 --vs boost HEAD work` at commit d1c9c46): misses 0.82x the time,
- * hits 1.07x; against boost, misses 1.22x -> 0.98x and hits 0.96x -> 1.03x. An insert's or a
- * delete's search of its home group keeps the fetch: without it there too, inserts, replaces and
- * churn took 1.03-1.05x (6 rounds). Their rarer searches of the retiring table go through
- * __find, which uses this one. */
-#define EBB_LOOKUP_FETCH_MAX (EBB_GROUP_SLOTS * 32u) /* group bytes, entries of 32 or less */
-static EBB_ALWAYS_INLINE void ebb_prefetch_lookup(const unsigned char *p, size_t bytes) {
-    if (bytes <= EBB_LOOKUP_FETCH_MAX) ebb_prefetch(p, bytes);
-}
-
-/* For those larger entries a lookup fetches the same line, the group's first, once a tag of the
- * group matches the key's, as boost's flat map does (find_impl, boost/unordered/detail/foa.hpp).
- * The processor predicts that branch: through a run of hits it fetches the line while the
- * control bytes are still on their way, through a run of misses it does not fetch it at all.
- * The early touch probably pays for more than the line itself, which holds the key a hit wants
- * one time in ten or so: the walk of the page tables for the group's page, overlapped with the
- * control bytes' fetch (4 KiB pages, a gigabyte of slots at 10M entries of 64 bytes). 10M u64 ->
- * 56-byte values, hits took 1.24-1.27x boost's time without it (`build/bench/duel big 10000000
- * 2`, twice at commit fcbf827) and 0.93-0.95x with it (twice at f230004); by entry size,
- * docs/design.md, "Costs, measured". */
-static EBB_ALWAYS_INLINE void ebb_prefetch_matched(const unsigned char *p, size_t bytes) {
-    if (bytes > EBB_LOOKUP_FETCH_MAX) __builtin_prefetch(p);
+/* A lookup, which may miss, fetches the same line only once a tag of its group matches the
+ * key's, as boost's flat map does (find_impl, boost/unordered/detail/foa.hpp). The processor
+ * predicts that branch: through a run of hits it takes it and fetches the line while the
+ * control bytes are still on their way, as an unconditional fetch would; through a run of
+ * misses it does not fetch the line at all, where an unconditional fetch spends a read of
+ * memory on every miss (and, probably, the cache room of control bytes the next misses want).
+ * Against boost in one process (`build/bench/duel [str] N ROUNDS`, runs alternating between
+ * commit 92e6ba4 and the same build with the fetch matched at every entry size, which this is),
+ * u64 misses went from 1.05x boost's time to 0.96x at 1M, 1.13x to 1.02x at 3M and 1.01x to
+ * 0.94x at 5M, string misses at 1M from 1.10x to 1.00x; at 10M they lost, 0.86x to 0.92x (u64)
+ * and 0.94x to 1.02x (strings), for a reason not found. Hits moved by 1.5% or less. Entries
+ * over 32 bytes fetched this way first (docs/design.md, "Costs, measured"). */
+static EBB_ALWAYS_INLINE void ebb_prefetch_matched(const unsigned char *p) {
+    __builtin_prefetch(p);
 }
 
 /* Prefetching for a walk over a table in address order (iteration, migration), which reads a
