@@ -169,8 +169,7 @@ static int fuzz_one(const uint8_t *data, size_t len) {
     int ok = mode & 1 ? fuzz_big_entries(&in, &ref, &opt) : fuzz_small(&in, &ref, &opt);
     if (ref.alloc.blocks || ref.alloc.outstanding || ref.alloc.bad_frees) {
         fprintf(stderr,
-                "fuzz: after destroy, the hook has %zu blocks (%zu bytes) out, %zu bad "
-                "frees\n",
+                "fuzz: after destroy, the hook has %zu blocks (%zu bytes) out, %zu bad frees\n",
                 ref.alloc.blocks, ref.alloc.outstanding, ref.alloc.bad_frees);
         ok = 0;
     }
@@ -183,8 +182,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len) {
     return 0;
 }
 #else
-/* ---- Replay: saved inputs, then random ones ---------------------------------------------------
- */
+/* ---- Replay: saved inputs, then random ones ------------------------------------------------ */
 
 static int replay_file(const char *path) {
     static uint8_t buf[FUZZ_MAX_LEN];
