@@ -240,7 +240,13 @@ int main(int argc, char **argv) {
     }
     size_t saved = 0;
     const char *n = getenv("EBB_FUZZ_INPUTS");
-    size_t count = test_scaled(n && *n ? strtoul(n, NULL, 10) : 2000);
+    char *end = NULL;
+    unsigned long inputs = n && *n ? strtoul(n, &end, 10) : 2000;
+    if (end && (*end || *n == '-')) {
+        fprintf(stderr, "test_fuzz_map: EBB_FUZZ_INPUTS must be a count, not '%s'\n", n);
+        return 2;
+    }
+    size_t count = test_scaled(inputs);
     if (!replay_dir("tests/fuzz_cases", &saved) || !replay_random(count)) return 1;
     printf("%zu saved and %zu random inputs agree\n", saved, count);
     return 0;
