@@ -372,9 +372,10 @@ static EBB_ENTRY_ *EBB_M_(__find_on)(const ebb_table *t, size_t skip, uint64_t h
 /* Find key (hash h) in table t, whose skip is `skip` (a constant 0 for the current table lets
  * the compiler drop the retiring table's arithmetic); on success also report its group and
  * slot, and how many groups past the first one probed it sits (for the current table, its
- * distance from home). `expect_hit` says whether to prefetch the home group's slots: worth it when
- * the key is probably there (get, delete), a waste of memory bandwidth when it is probably new
- * and will not be written there (put's search of the retiring table). */
+ * distance from home). `expect_hit` says whether to fetch the home group's first slot line once
+ * a tag matches (ebb_prefetch_matched): worth it when the key is probably there (get, delete),
+ * a waste of memory bandwidth when it is probably new and will not be written there (put's
+ * search of the retiring table). */
 static inline EBB_ENTRY_ *EBB_M_(__find)(const ebb_table *t, size_t skip, uint64_t h, EBB_K_ key,
                                          size_t *gout, unsigned *iout, size_t *dout,
                                          bool expect_hit) {
