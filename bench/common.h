@@ -115,7 +115,7 @@ static inline uint64_t hash_u64(uint64_t k) {
     return ebb_hash_u64(k, BENCH_SEED);
 }
 static inline uint64_t hash_str(const char *p, size_t len) {
-    return ebb_hash_bytes(p, len, BENCH_SEED);
+    return ebb_hash_bytes_inline(p, len, BENCH_SEED);
 }
 
 #endif

@@ -20,7 +20,7 @@ struct u64_hash {
 struct str_hash {
     using is_avalanching = void;
     size_t operator()(std::string_view s) const noexcept {
-        return ebb_hash_bytes(s.data(), s.size(), seed);
+        return ebb_hash_bytes_inline(s.data(), s.size(), seed);
     }
 };
 

@@ -1,12 +1,14 @@
 /* Unit tests of the generated map API (<ebb/map.h>): each call's contract on its own, the
  * hooks, other entry sizes and key types, statistics output, seeds, and an adversarial hash
  * under which every key collides. The randomized differential test is tests/test_map_diff.c. */
+#include <ctype.h>
 #include <locale.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/sysinfo.h>
 
 #include "check.h"
@@ -797,16 +799,106 @@ static void test_seeded_hash_and_eq_hooks(void) {
     lowmap_destroy(&m);
 }
 
+/* C-string keys with the user's hooks: every operation, deletes and takes included, must hash
+ * and compare with them, not with the built-in string hash. Case-blind keys (the seeded hook and
+ * EBB_EQ), and a weak integer hash of the string (EBB_HASH, which ebb mixes). */
+static uint64_t caseless_hash(const char *k, uint64_t seed) {
+    char low[64];
+    size_t n = 0;
+    for (; k[n] && n < sizeof low; n++)
+        low[n] = (char)tolower((unsigned char)k[n]);
+    return ebb_hash_bytes(low, n, seed);
+}
+
+static bool caseless_eq(const char *a, const char *b) {
+    return strcasecmp(a, b) == 0;
+}
+
+static uint64_t length_and_ends(const char *k) {
+    size_t n = strlen(k);
+    return (uint64_t)n << 16 | (uint64_t)(unsigned char)k[0] << 8 | (unsigned char)k[n ? n - 1 : 0];
+}
+
+#define EBB_NAME caseless_map
+#define EBB_KEY  const char *
+#define EBB_VAL  uint64_t
+#define EBB_CSTR_KEY
+#define EBB_HASH_SEEDED(k, s) caseless_hash((k), (s))
+#define EBB_EQ(a, b)          caseless_eq((a), (b))
+#include "ebb/map.h"
+
+#define EBB_NAME weak_cstr_map
+#define EBB_KEY  const char *
+#define EBB_VAL  uint64_t
+#define EBB_CSTR_KEY
+#define EBB_HASH(k) length_and_ends(k)
+#include "ebb/map.h"
+
+static void test_string_keys_with_hooks(void) {
+    enum { N = 3000 };
+    static char lower[N][24], upper[N][24];
+    caseless_map c;
+    weak_cstr_map w;
+    caseless_map_init(&c);
+    weak_cstr_map_init(&w);
+    for (size_t i = 0; i < N; i++) {
+        snprintf(lower[i], sizeof lower[i], "user-%zx", i * 7919);
+        for (size_t j = 0; j < sizeof lower[i]; j++)
+            upper[i][j] = (char)toupper((unsigned char)lower[i][j]);
+        CHECK_EQ_U(caseless_map_put(&c, lower[i], i), EBB_INSERTED);
+        CHECK_EQ_U(weak_cstr_map_put(&w, lower[i], i), EBB_INSERTED);
+    }
+    for (size_t i = 0; i < N; i++) {
+        uint64_t *v = caseless_map_get(&c, upper[i]);
+        CHECK(v && *v == i);
+        CHECK_EQ_U(caseless_map_put(&c, upper[i], i + 1), EBB_OK); /* the same key */
+    }
+    CHECK_EQ_U(caseless_map_count(&c), N);
+    for (size_t i = 0; i < N; i += 2) {
+        CHECK(caseless_map_delete(&c, upper[i]));
+        CHECK(weak_cstr_map_delete(&w, lower[i]));
+    }
+    for (size_t i = 1; i < N; i += 2) {
+        const char *k = NULL;
+        uint64_t v = 0;
+        CHECK(caseless_map_take(&c, upper[i], &k, &v));
+        CHECK(k == lower[i] && v == i + 1);
+        CHECK(weak_cstr_map_take(&w, lower[i], &k, &v));
+        CHECK(k == lower[i] && v == i);
+    }
+    CHECK_EQ_U(caseless_map_count(&c), 0);
+    CHECK_EQ_U(weak_cstr_map_count(&w), 0);
+    CHECK_EQ_U(caseless_map_check(&c), 0);
+    CHECK_EQ_U(weak_cstr_map_check(&w), 0);
+    caseless_map_destroy(&c);
+    weak_cstr_map_destroy(&w);
+}
+
+/* The maps hash strings inline, deletes and callers through the library: the two must agree, at
+ * every length either side of the hash's branches (0, 1-3, 4-7, 8-16 bytes, then 16 a step). */
+static void test_string_hash_inline_matches(void) {
+    char buf[80];
+    for (size_t i = 0; i < sizeof buf; i++)
+        buf[i] = (char)('a' + (i * 7) % 26);
+    for (size_t len = 0; len < sizeof buf; len++) {
+        for (uint64_t seed = 0; seed < 3; seed++)
+            CHECK_EQ_U(ebb_hash_bytes_inline(buf, len, seed), ebb_hash_bytes(buf, len, seed));
+        char c = buf[len];
+        buf[len] = '\0';
+        CHECK_EQ_U(ebb_hash_bytes_inline(buf, len, 9), ebb_hash_str(buf, 9));
+        buf[len] = c;
+    }
+}
+
 /* The string hash has no word that wipes its state. Its steps multiply pairs of words; when a
  * factor was a data word xor a public constant, the word equal to that constant made the product
  * zero whatever the seed, and every string with it at a block's start hashed alike (80 us an
- * insert for 20,000 such strings, against 0.3 us). Strings here carry each of src/hash.c's
- * constants, and random words, at each block start of lengths 9 to 64, then 8 varying bytes:
- * their hashes must all differ, and differ between two seeds. */
+ * insert for 20,000 such strings, against 0.3 us). Strings here carry each of its constants
+ * (EBB_HK0_ to EBB_HK3_, ebb/ebb.h), and random words, at each block start of lengths 9 to 64, then
+ * 8 varying bytes: their hashes must all differ, and differ between two seeds. */
 static void test_string_hash_has_no_zero_word(void) {
-    static const uint64_t words[] = {0xa0761d6478bd642full, 0xe7037ed1a0b428dbull,
-                                     0x8ebc6af09c88c6e3ull, 0x589965cc75374cc3ull,
-                                     0x9e3779b97f4a7c15ull, 0x0123456789abcdefull};
+    static const uint64_t words[] = {
+        EBB_HK0_, EBB_HK1_, EBB_HK2_, EBB_HK3_, 0x9e3779b97f4a7c15ull, 0x0123456789abcdefull};
     enum { VARIANTS = 64 };
     unsigned char buf[64];
     uint64_t h[VARIANTS];
@@ -1583,7 +1675,9 @@ int main(void) {
     RUN(test_slots_on_cache_lines);
     RUN(test_u32_keys);
     RUN(test_seeded_hash_and_eq_hooks);
+    RUN(test_string_keys_with_hooks);
     RUN(test_odd_entry_size);
+    RUN(test_string_hash_inline_matches);
     RUN(test_string_hash_has_no_zero_word);
     RUN(test_string_hash_reads_every_byte);
     RUN(test_struct_key);

@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Compile-time checks in the headers, which C11 and C++11 programs both include. */
 #ifdef __cplusplus
@@ -134,7 +135,65 @@ static inline uint64_t ebb_hash_u64(uint64_t x, uint64_t seed) {
     return ebb_mix(x ^ seed, 0x9e3779b97f4a7c15ull) * 0xd6e8feb86659fd93ull;
 }
 
-/* Seeded hash of a byte string and of a NUL-terminated string. */
+/* Seeded hash of a byte string. It reads 16 bytes per step and folds each pair of words into
+ * the running state with one 64x64->128-bit multiply (ebb_mix); inputs of 16 bytes or less take
+ * no loop, reading the first and last words (overlapping when short). The seed enters the state
+ * first, so without it an attacker cannot predict which strings collide. Both factors of every
+ * multiply hold the state: a factor of data and constants alone is zero for one known word (the
+ * constant itself), and that product erased the seed and everything before it, so all strings
+ * with that word at a block's start collided under every seed (tests/test_map_unit.c).
+ * Inline, because the maps hash every key they are given: with the hash inline instead of a call
+ * into the library, a map of 1M strings took 76 ns a lookup instead of 93, and 45 ns an insert
+ * instead of 55 (docs/design.md, "Hashing"). ebb_hash_bytes and ebb_hash_str are the same hash
+ * out of line. */
+#define EBB_HK0_ 0xa0761d6478bd642full
+#define EBB_HK1_ 0xe7037ed1a0b428dbull
+#define EBB_HK2_ 0x8ebc6af09c88c6e3ull
+#define EBB_HK3_ 0x589965cc75374cc3ull
+
+static inline uint64_t ebb_load64_(const unsigned char *p) {
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+static inline uint64_t ebb_load32_(const unsigned char *p) {
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+static inline uint64_t ebb_hash_bytes_inline(const void *data, size_t len, uint64_t seed) {
+    const unsigned char *p = (const unsigned char *)data;
+    uint64_t state = ebb_mix(seed ^ EBB_HK0_, (uint64_t)len ^ EBB_HK1_);
+    uint64_t a, b;
+    if (len <= 16) {
+        if (len >= 8) {
+            a = ebb_load64_(p);
+            b = ebb_load64_(p + len - 8);
+        } else if (len >= 4) {
+            a = ebb_load32_(p);
+            b = ebb_load32_(p + len - 4);
+        } else if (len > 0) {
+            a = ((uint64_t)p[0] << 16) | ((uint64_t)p[len / 2] << 8) | p[len - 1];
+            b = 0;
+        } else {
+            a = b = 0;
+        }
+    } else {
+        size_t left = len;
+        while (left > 16) {
+            state = ebb_mix(ebb_load64_(p) ^ state ^ EBB_HK2_, ebb_load64_(p + 8) ^ state);
+            p += 16;
+            left -= 16;
+        }
+        a = ebb_load64_(p + left - 16);
+        b = ebb_load64_(p + left - 8);
+    }
+    return ebb_mix(ebb_mix(a ^ state ^ EBB_HK2_, b ^ state) ^ EBB_HK3_, state ^ EBB_HK0_);
+}
+
+/* The same, out of line, and the hash of a NUL-terminated string (its bytes before the NUL). */
 uint64_t ebb_hash_bytes(const void *data, size_t len, uint64_t seed);
 uint64_t ebb_hash_str(const char *s, uint64_t seed);
 
