@@ -1,6 +1,6 @@
 // bench/cxx_adapter.h — the adapter for the C++ peers (boost, absl, std), which share one
 // interface. The driver defines TABLE_NAME and `bench_map<K, V, Hash, Eq>`, then includes this
-// file and workload.h. Hashes are the ones ebb uses (ebb_hash_u64, ebb_hash_bytes with
+// file and workload.h. Hashes are the ones ebb uses (ebb_hash_u64, ebb_hash_bytes_inline with
 // BENCH_SEED); marked avalanching, so boost uses them as they are (as ebb does) instead of mixing
 // them again. The identity hash of the patterned workload is not marked: each table does with a
 // weak hash what it does by default.

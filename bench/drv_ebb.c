@@ -1,5 +1,5 @@
 /* ebb's driver: maps generated from the template, compiled as C, each with ebb's own seeded
- * hash (ebb_hash_u64 / ebb_hash_bytes: the hash the peers are given). */
+ * hash (ebb_hash_u64 / ebb_hash_bytes_inline: the hash the peers are given). */
 #define TABLE_NAME "ebb"
 #include "common.h"
 

@@ -162,7 +162,8 @@ class Report:
                "every C and C++ table. Every table at its default load factor, no `reserve`.")
         self.w()
         self.w("Hashes: every C and C++ table that takes a hash gets ebb's — `ebb_hash_u64` "
-               "for integers, `ebb_hash_bytes` for strings, under one fixed seed; boost is told "
+               "for integers, `ebb_hash_bytes_inline` for strings (inline, as in ebb's own maps), "
+               "under one fixed seed; boost is told "
                "it is avalanching (so it does not mix it again, as ebb does not); glib and "
                "uthash fold it to their 32 bits. ebb's string maps use C strings (`strlen` on "
                "every call), as do glib and uthash; the C++ maps get a `std::string_view` "

@@ -5,7 +5,7 @@
  *
  *   u64_*   uint64_t -> uint64_t                      (hash: ebb_hash_u64, BENCH_SEED)
  *   big_*   uint64_t -> bench_big (56 bytes)          (same hash)
- *   str_*   borrowed C string -> uint64_t             (hash: ebb_hash_bytes, BENCH_SEED)
+ *   str_*   borrowed C string -> uint64_t             (hash: ebb_hash_bytes_inline, BENCH_SEED)
  *   own_*   owned C string (the map copies it) -> owned heap value (the map frees it)
  *   id_*    uint64_t -> uint64_t with the identity as the table's hash (patterned keys)
  *
