@@ -132,6 +132,7 @@ typedef struct EBB_ITER_ {
     EBB_T_ *map_;
     size_t group_, deleted_;
     unsigned slot_, table_;
+    unsigned rest_; /* the current group's slots still to visit, the current one included */
 } EBB_ITER_;
 
 EBB_API_ void EBB_M_(_init)(EBB_T_ *m);
@@ -745,6 +746,7 @@ static inline void EBB_M_(__seek)(EBB_ITER_ *it) {
             full = full >> it->slot_ << it->slot_;
             if (full) {
                 if (it->slot_ == 0) ebb_fetch_group_ahead(t, sizeof(EBB_ENTRY_), it->group_);
+                it->rest_ = full;
                 it->slot_ = ebb_lowest(full);
                 EBB_ENTRY_ *e = EBB_M_(__slot)(t, it->group_, it->slot_);
                 it->key = &e->key;
@@ -763,7 +765,7 @@ static inline void EBB_M_(__seek)(EBB_ITER_ *it) {
 }
 
 EBB_API_ EBB_ITER_ EBB_M_(_begin)(EBB_T_ *m) {
-    EBB_ITER_ it = {NULL, NULL, m, 0, 0, 0, 0};
+    EBB_ITER_ it = {NULL, NULL, m, 0, 0, 0, 0, 0};
     EBB_M_(__seek)(&it);
     return it;
 }
@@ -772,14 +774,27 @@ EBB_API_ bool EBB_M_(_iter_done)(const EBB_ITER_ *it) {
     return it->key == NULL;
 }
 
-/* Large entries are fetched ahead (ebb_fetch_ahead; ebb_fetch_group_ahead in __seek). The first
- * form took iterating 1M 64-byte entries to 0.77x its time, level with boost (make bench-ab
- * A=caa488e B=05e8b47 AB_ARGS="--kind big --rounds 16 --vs boost"); entries of 64 bytes and
- * more now take the second. */
+/* Within a group, the next entry comes from the taken slots noted on entering it (rest_): no
+ * slot's tag changes during an iteration but the current one's, by iter_delete. Re-reading the
+ * control bytes for each entry made a walk over a map in cache take 1.5-1.6x the time
+ * (docs/design.md, "Costs, measured"). Large entries are fetched ahead (ebb_fetch_ahead, and
+ * ebb_fetch_group_ahead in __seek). The first form took iterating 1M 64-byte entries to 0.77x
+ * its time, level with boost (make bench-ab A=caa488e B=05e8b47 AB_ARGS="--kind big --rounds 16
+ * --vs boost"); entries of 64 bytes and more now take the second. */
 EBB_API_ void EBB_M_(_next)(EBB_ITER_ *it) {
     if (it->key == NULL) return;
     ebb_fetch_ahead(it->key, sizeof(EBB_ENTRY_));
-    it->slot_++;
+    unsigned rest = it->rest_ & (it->rest_ - 1u); /* the current slot is done */
+    if (rest) {
+        it->rest_ = rest;
+        it->slot_ = ebb_lowest(rest);
+        EBB_ENTRY_ *e = EBB_M_(__slot)(EBB_M_(__iter_table)(it), it->group_, it->slot_);
+        it->key = &e->key;
+        it->val = &e->val;
+        return;
+    }
+    it->group_++;
+    it->slot_ = 0;
     EBB_M_(__seek)(it);
 }
 
