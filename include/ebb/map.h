@@ -131,8 +131,8 @@ typedef struct EBB_ITER_ {
     EBB_V_ *val;
     EBB_T_ *map_;
     size_t group_, deleted_;
-    unsigned slot_, table_;
-    unsigned rest_; /* the current group's slots still to visit, the current one included */
+    unsigned table_;
+    unsigned rest_; /* the current group's slots still to visit: the current one is the lowest */
 } EBB_ITER_;
 
 EBB_API_ void EBB_M_(_init)(EBB_T_ *m);
@@ -734,21 +734,19 @@ static inline const ebb_table *EBB_M_(__iter_table)(const EBB_ITER_ *it) {
     return it->table_ == 0 ? &it->map_->core.cur : &it->map_->core.old;
 }
 
-/* Settle on the first entry at or after the iterator's position; entering a group, start
- * fetching one ahead (ebb_fetch_group_ahead, for large entries). */
+/* Settle on the first entry of the first group at or after the iterator's group that holds one;
+ * entering it, start fetching one ahead (ebb_fetch_group_ahead, for large entries). */
 static inline void EBB_M_(__seek)(EBB_ITER_ *it) {
-    for (; it->table_ < 2; it->table_++, it->group_ = 0, it->slot_ = 0) {
+    for (; it->table_ < 2; it->table_++, it->group_ = 0) {
         const ebb_table *t = EBB_M_(__iter_table)(it);
         if (t->count == 0) continue;
         if (it->group_ < t->skip) it->group_ = t->skip;
-        for (; it->group_ < t->ngroups; it->group_++, it->slot_ = 0) {
+        for (; it->group_ < t->ngroups; it->group_++) {
             unsigned full = ebb_match_full(ebb_group(t, it->group_));
-            full = full >> it->slot_ << it->slot_;
             if (full) {
-                if (it->slot_ == 0) ebb_fetch_group_ahead(t, sizeof(EBB_ENTRY_), it->group_);
+                ebb_fetch_group_ahead(t, sizeof(EBB_ENTRY_), it->group_);
                 it->rest_ = full;
-                it->slot_ = ebb_lowest(full);
-                EBB_ENTRY_ *e = EBB_M_(__slot)(t, it->group_, it->slot_);
+                EBB_ENTRY_ *e = EBB_M_(__slot)(t, it->group_, ebb_lowest(full));
                 it->key = &e->key;
                 it->val = &e->val;
                 return;
@@ -765,7 +763,7 @@ static inline void EBB_M_(__seek)(EBB_ITER_ *it) {
 }
 
 EBB_API_ EBB_ITER_ EBB_M_(_begin)(EBB_T_ *m) {
-    EBB_ITER_ it = {NULL, NULL, m, 0, 0, 0, 0, 0};
+    EBB_ITER_ it = {NULL, NULL, m, 0, 0, 0, 0};
     EBB_M_(__seek)(&it);
     return it;
 }
@@ -787,14 +785,12 @@ EBB_API_ void EBB_M_(_next)(EBB_ITER_ *it) {
     unsigned rest = it->rest_ & (it->rest_ - 1u); /* the current slot is done */
     if (rest) {
         it->rest_ = rest;
-        it->slot_ = ebb_lowest(rest);
-        EBB_ENTRY_ *e = EBB_M_(__slot)(EBB_M_(__iter_table)(it), it->group_, it->slot_);
+        EBB_ENTRY_ *e = EBB_M_(__slot)(EBB_M_(__iter_table)(it), it->group_, ebb_lowest(rest));
         it->key = &e->key;
         it->val = &e->val;
         return;
     }
     it->group_++;
-    it->slot_ = 0;
     EBB_M_(__seek)(it);
 }
 
@@ -804,11 +800,12 @@ EBB_API_ void EBB_M_(_iter_delete)(EBB_ITER_ *it) {
     if (it->key == NULL) return;
     EBB_T_ *ebb_map_ = it->map_;
     ebb_table *t = (ebb_table *)EBB_M_(__iter_table)(it);
-    EBB_ENTRY_ *e = EBB_M_(__slot)(t, it->group_, it->slot_);
+    unsigned slot = ebb_lowest(it->rest_);
+    EBB_ENTRY_ *e = EBB_M_(__slot)(t, it->group_, slot);
     uint64_t h = EBB_M_(__entry_hash)(e, ebb_map_->core.seed);
     EBB_DROP_KEY_(e->key);
     EBB_DROP_VAL_(e->val);
-    ebb_table_erase(t, it->group_, it->slot_, h);
+    ebb_table_erase(t, it->group_, slot, h);
     it->deleted_++;
 }
 
