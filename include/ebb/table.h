@@ -296,8 +296,8 @@ static EBB_ALWAYS_INLINE void ebb_prefetch(const unsigned char *p, size_t bytes)
  * builds of commit 92e6ba4 and of this code), u64 misses went from 1.05x boost's time to 0.96x
  * at 1M, 1.13x to 1.02x at 3M and 1.01x to 0.94x at 5M, string misses at 1M from 1.10x to
  * 1.00x; at 10M they lost, 0.86x to 0.92x (u64) and 0.94x to 1.02x (strings), for a reason not
- * found. Hits moved by 1.5% or less. Entries
- * over 32 bytes fetched this way first (docs/design.md, "Costs, measured"). */
+ * found. Hits moved by 1.5% or less. Entries over 32 bytes fetched this way first
+ * (docs/design.md, "Costs, measured"). */
 static EBB_ALWAYS_INLINE void ebb_prefetch_matched(const unsigned char *p) {
     __builtin_prefetch(p);
 }
