@@ -47,6 +47,10 @@ check_summary "demo --pager" 1000000 "$out"
 printf '%s\n' "$out" | grep -Eq '^pager +[1-9][0-9]* tables \([0-9.]+ MB\) unmapped' ||
     bad "--pager: no pager line"
 
+# The k suffix (M is used above): a count in thousands.
+out=$("$ebb" demo --entries 50k 2>/dev/null) || bad "demo --entries 50k exited $?"
+check_summary "demo 50k" 50000 "$out"
+
 reject() { # args...: must exit 2 with a message on stderr naming the problem
     local err rc
     err=$("$ebb" demo "$@" 2>&1 >/dev/null); rc=$?
@@ -62,9 +66,15 @@ reject --entries ' 10'
 reject --seed ' -1'
 reject --entries 99999999999999999999999
 reject --entries 2000000000
+reject --entries 2G
+reject --entries 1k5
 reject --entries
 reject --seed
 reject --bogus
 "$ebb" demo --help | grep -q '^usage: ebb demo' || bad "demo --help"
 "$ebb" nosuchcommand >/dev/null 2>&1; [ $? -eq 2 ] || bad "unknown command should exit 2"
+"$ebb" >/dev/null 2>&1; [ $? -eq 2 ] || bad "ebb without a command should exit 2"
+"$ebb" 2>&1 >/dev/null | grep -q '^usage: ebb COMMAND' || bad "ebb without a command: no usage on stderr"
+out=$("$ebb" --help) || bad "ebb --help exited $?"
+for c in demo watch check; do grep -Eq "^  $c " <<<"$out" || bad "ebb --help does not list $c"; done
 exit $fail

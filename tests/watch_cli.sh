@@ -42,6 +42,12 @@ expect 2 "bad --limit '12Q'"       $EBB watch --limit 12Q $SLEEPER
 expect 2 "levels must be three increasing" $EBB watch --levels 1.3,1.2,2 $SLEEPER
 expect 2 "bad --levels"            $EBB watch --levels 1.3,1.8 $SLEEPER
 expect 2 "bad option"              $EBB watch --frobnicate $SLEEPER
+expect 2 "bad --hysteresis '0.6'"  $EBB watch --hysteresis 0.6 $SLEEPER
+expect 2 "bad --confirm '0'"       $EBB watch --confirm 0 $SLEEPER
+expect 2 "bad --confirm '2.5'"     $EBB watch --confirm 2.5 $SLEEPER
+expect 2 "bad --baseline-window '0'" $EBB watch --baseline-window 0 $SLEEPER
+expect 2 "bad --leak-window 'x'"   $EBB watch --leak-window x $SLEEPER
+expect 2 "--duration does not apply" $EBB watch -d 1s -- true
 expect 2 "exactly one of PID"      $EBB watch $SLEEPER --replay /dev/null
 expect 2 "no command after --"     $EBB watch --
 expect 3 "process 4194000 does not exist" $EBB watch 4194000
@@ -62,6 +68,11 @@ expect 2 "no samples" $EBB watch --replay "$T/empty.csv"
 for i in $(seq 0 999); do echo "$((i + 100)),100000000"; done >"$T/flat.csv"
 n=$($EBB watch -q -d 60s --replay "$T/flat.csv" 2>&1 | sed -n 's/^ebb watch: \([0-9]*\) samples.*/\1/p')
 [ "$n" = 61 ] || fail "--duration 60s over a replay took $n samples, expected 61"
+
+# --pss adds the process's PSS to each sample: never more than its RSS (a page or so apart).
+$EBB watch --pss --json -i 20ms -d 0.1s $SLEEPER >"$T/pss.jsonl" 2>/dev/null || fail "watch --pss exited non-zero"
+awk -F'"pss_bytes":' 'NF == 2 { split($2, v, ","); n++; if (v[1] + 0 <= 0) bad++ }
+    END { exit !(n >= 2 && !bad) }' "$T/pss.jsonl" || fail "watch --pss samples lack a positive pss_bytes: $(head -2 "$T/pss.jsonl")"
 
 # ---- ebb check: exit codes and sizes ----
 rss=$(awk '/^VmRSS/ {print $2 * 1024}' /proc/$SLEEPER/status)

@@ -343,7 +343,7 @@ static void usage(FILE *out) {
             "RSS of a fresh process holding only the survivors. The last line is a summary:\n"
             "  summary: entries= survivors= rss_ratio= max_op_us= clear_rss_delta_mb=\n"
             "\n"
-            "N accepts a k or M suffix (10M = 10000000); 10 <= N <= 1000000000.\n"
+            "N accepts a k, M or G suffix (10M = 10000000); 10 <= N <= 1000000000 (1G).\n"
             "--pager hands unmapping to ebb's background thread (ebb_pager_start).\n");
 }
 
