@@ -10,7 +10,9 @@
  *     while a third starts and stops the pager over and over (TSan checks the locking);
  *   - stop and wait leave nothing outstanding; start and stop may be repeated;
  *   - a child of fork() starts without the pager, and its maps work; it unmaps at once what the
- *     parent had handed over and not yet seen unmapped. */
+ *     parent had handed over and not yet seen unmapped;
+ *   - with the pager starved and its ring full, a hand-over waits for room and goes on when the
+ *     pager does; stopped meanwhile, the caller unmaps its tables itself, and none stays mapped. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -309,12 +311,127 @@ static void test_fork_child_unmaps_what_was_outstanding(void) {
     CHECK(forked);
     CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
+
+/* ---- A full ring: the pager starved (here held inside its first munmap) ---- */
+
+/* More tables than the pager's ring holds (1024 jobs in src/pager.c, the running one included),
+ * each mapped (64 KiB and more) and handed over by destroy. */
+#define RING_TABLES 1100
+typedef struct hand_over {
+    const unsigned char *base[RING_TABLES];
+    _Atomic int done;
+    bool ok;
+} hand_over;
+
+static void *hand_over_tables(void *arg) {
+    hand_over *h = arg;
+    h->ok = true;
+    for (int i = 0; i < RING_TABLES; i++) {
+        ebb_u64map m;
+        ebb_u64map_init(&m);
+        h->ok &= ebb_u64map_reserve(&m, 4096) == EBB_OK;
+        h->ok &= m.core.cur.ngroups > 0 && ebb_head(&m.core.cur)->bytes >= 64 * 1024;
+        h->base[i] = h->ok ? (const unsigned char *)ebb_head(&m.core.cur) : NULL;
+        ebb_u64map_destroy(&m);
+    }
+    atomic_store(&h->done, 1);
+    return NULL;
+}
+
+/* Start hand_over_tables on a thread with the pager held, and wait until a hand-over waits for
+ * room (its stats say so); the stats from before in *before. False after 10 s without. */
+static bool fill_the_ring(hand_over *h, pthread_t *thread, ebb_pager_stats *before) {
+    main_thread = pthread_self();
+    ebb_pager_get_stats(before);
+    hold_pager = 1;
+    pager_held = 0;
+    if (pthread_create(thread, NULL, hand_over_tables, h) != 0) {
+        hold_pager = 0;
+        return false;
+    }
+    ebb_pager_stats st = *before;
+    for (int i = 0; i < 10000 && st.waits == before->waits; i++) {
+        usleep(1000);
+        ebb_pager_get_stats(&st);
+    }
+    return st.waits > before->waits;
+}
+
+static size_t still_mapped(const hand_over *h) {
+    size_t n = 0;
+    for (int i = 0; i < RING_TABLES; i++)
+        n += h->base[i] && is_mapped(h->base[i]);
+    return n;
+}
+
+/* A hand-over to a full ring waits for room, and goes on as the pager catches up: every table
+ * is handed over and unmapped in the end. */
+static void test_full_ring_waits_for_room(void) {
+    static hand_over h;
+    pthread_t thread;
+    ebb_pager_stats before, during, after;
+    CHECK_EQ_U(ebb_pager_start(), EBB_OK);
+    bool waited = fill_the_ring(&h, &thread, &before);
+    ebb_pager_get_stats(&during);
+    int done_while_held = atomic_load(&h.done);
+    hold_pager = 0;
+    pthread_join(thread, NULL);
+    ebb_pager_wait();
+    ebb_pager_get_stats(&after);
+    ebb_pager_stop();
+    fprintf(stderr, "  ring full: %llu handed over, %llu of them waited; %zu tables still mapped\n",
+            (unsigned long long)(after.handed - before.handed),
+            (unsigned long long)(after.waits - before.waits), still_mapped(&h));
+    CHECK(waited);
+    CHECK(h.ok);
+    CHECK(!done_while_held);
+    CHECK_EQ_U(during.handed - during.done, 1024); /* the ring holds no more */
+    CHECK_EQ_U(after.handed - before.handed, RING_TABLES);
+    CHECK_EQ_U(after.done, after.handed);
+    CHECK_EQ_U(after.pending_bytes, 0);
+    CHECK_EQ_U(still_mapped(&h), 0);
+}
+
+static void *stop_pager(void *unused) {
+    (void)unused;
+    ebb_pager_stop();
+    return NULL;
+}
+
+/* Stopping the pager while a hand-over waits for room: the pager drains its ring, the waiting
+ * caller unmaps its table itself once the ring is empty, and so do the calls after it. Nothing
+ * is left mapped and nothing deadlocks. */
+static void test_stop_while_a_caller_waits_for_room(void) {
+    static hand_over h;
+    pthread_t thread, stopper;
+    ebb_pager_stats before, after;
+    CHECK_EQ_U(ebb_pager_start(), EBB_OK);
+    bool waited = fill_the_ring(&h, &thread, &before);
+    bool stopping = pthread_create(&stopper, NULL, stop_pager, NULL) == 0;
+    usleep(100 * 1000); /* let the stop be asked (it then waits for the held pager to drain) */
+    hold_pager = 0;
+    if (stopping) pthread_join(stopper, NULL);
+    pthread_join(thread, NULL);
+    ebb_pager_get_stats(&after);
+    fprintf(stderr, "  stopped while full: %llu of %d tables handed over, %zu still mapped\n",
+            (unsigned long long)(after.handed - before.handed), RING_TABLES, still_mapped(&h));
+    CHECK(waited);
+    CHECK(stopping);
+    CHECK(h.ok);
+    CHECK_EQ_U(after.running, 0);
+    CHECK(after.handed - before.handed < RING_TABLES); /* the rest were unmapped by the caller */
+    CHECK_EQ_U(after.done, after.handed);
+    CHECK_EQ_U(after.pending_bytes, 0);
+    CHECK_EQ_U(still_mapped(&h), 0);
+}
 #endif
 
 int main(void) {
 #if WATCH_CALLS
     RUN(test_calls_leave_the_callers_thread);
     RUN(test_fork_child_unmaps_what_was_outstanding);
+    RUN(test_full_ring_waits_for_room);
+    RUN(test_stop_while_a_caller_waits_for_room);
 #endif
     RUN(test_memory_still_returns);
     RUN(test_maps_stay_right_while_the_pager_comes_and_goes);
