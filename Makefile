@@ -24,6 +24,8 @@
 #                     BENCH_CFLAGS="-D..." builds the drivers with a variant of the template)
 #   make fuzz         search for inputs the map mishandles, with clang's libFuzzer
 #                     (tests/test_fuzz_map.c; FUZZ_SECS, default 300; corpus in BUILD/fuzz)
+#   make coverage     line coverage: the suite on an unoptimised --coverage build, then the lines
+#                     of src/, include/ebb/ and tool/ it ran (COVERAGE_ARGS=--lines lists the rest)
 #   make format       clang-format every source file
 #
 # One build tree per flavour: BUILD=build (default, -O2), BUILD=build/asan SAN=1 (ASan+UBSan) or
@@ -79,7 +81,7 @@ HELPERS     := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(HELPER_SR
 EXAMPLES    := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EXAMPLE_SRC))
 
 .PHONY: all demo test tests test-run install uninstall format clean deps bench-boost bench-pages \
-        bench-tail bench-sizes bench-walks bench-lookups bench-ab bench-duel fuzz
+        bench-tail bench-sizes bench-walks bench-lookups bench-ab bench-duel fuzz coverage
 all: $(BUILD)/libebb.a $(BUILD)/libebb.so $(BUILD)/ebb
 
 deps: $(BUILD)/.deps $(BUILD)/.deps-test
@@ -174,6 +176,15 @@ uninstall:
 	    "$(DEST)/lib/libebb.so" "$(DEST)/lib/libebb.so.$(SOVER)" \
 	    "$(DEST)/lib/libebb.so.$(VERSION)" "$(DEST)/lib/pkgconfig/ebb.pc" "$(DEST)/bin/ebb"
 	-rmdir "$(DEST)/include/ebb" "$(DEST)/lib/cmake/ebb" 2>/dev/null
+
+# gcov's counts add up over runs, so they are cleared before the suite; the benchmark drivers
+# that bench_smoke builds link the instrumented library, hence BENCH_CFLAGS. About ten minutes.
+COV := $(BUILD)/coverage
+coverage:
+	$(MAKE) tests BUILD=$(COV) OPT=-O0 CFLAGS=--coverage LDFLAGS=--coverage
+	find $(COV) -name '*.gcda' -delete
+	BENCH_CFLAGS=--coverage tests/run.sh $(COV)
+	scripts/coverage.py $(COV) $(COVERAGE_ARGS)
 
 FUZZ_SECS ?= 300
 fuzz: $(BUILD)/.deps-test

@@ -63,7 +63,7 @@ $(BOUT)/duel: bench/duel.c bench/duel_ebb.c bench/duel_boost.cpp bench/duel.h $(
 	$(CC) $(CFL) -c bench/duel.c -o $@-main.o
 	$(CC) $(CFL) -c bench/duel_ebb.c -o $@-ebb.o
 	$(CXX) $(CXXFL) -c bench/duel_boost.cpp -o $@-boost.o
-	$(CXX) $@-main.o $@-ebb.o $@-boost.o $(LIB) -o $@
+	$(CXX) $(BENCH_CFLAGS) $@-main.o $@-ebb.o $@-boost.o $(LIB) -o $@
 	rm -f $@-main.o $@-ebb.o $@-boost.o
 
 $(BOUT)/drv_ebb: bench/drv_ebb.c $(DEPS)
