@@ -178,7 +178,7 @@ uninstall:
 	-rmdir "$(DEST)/include/ebb" "$(DEST)/lib/cmake/ebb" 2>/dev/null
 
 # gcov's counts add up over runs, so they are cleared before the suite; the benchmark drivers
-# that bench_smoke builds link the instrumented library, hence BENCH_CFLAGS. About ten minutes.
+# that bench_smoke builds link the instrumented library, hence BENCH_CFLAGS. About 7 minutes here.
 COV := $(BUILD)/coverage
 coverage:
 	$(MAKE) tests BUILD=$(COV) OPT=-O0 CFLAGS=--coverage LDFLAGS=--coverage
