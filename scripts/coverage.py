@@ -43,9 +43,9 @@ def gcov_reports(build):
 
 
 def main(argv):
-    if len(argv) < 2 or argv[1].startswith("-"):
+    if len(argv) not in (2, 3) or argv[1].startswith("-") or argv[2:] not in ([], ["--lines"]):
         sys.exit("usage: scripts/coverage.py BUILD [--lines]")
-    build, show_lines = argv[1], "--lines" in argv[2:]
+    build, show_lines = argv[1], argv[2:] == ["--lines"]
     if not os.path.isdir(build):
         sys.exit(f"coverage: no build tree at '{build}'")
     build = os.path.abspath(build)
