@@ -71,10 +71,11 @@ static bool run_child(bool fail, uint64_t *seed) {
     bool got = pid > 0 && read(fds[0], seed, sizeof *seed) == (ssize_t)sizeof *seed;
     close(fds[0]);
     int status = 0;
-    bool exited = pid > 0 && waitpid(pid, &status, 0) == pid;
-    if (!(exited && WIFEXITED(status) && WEXITSTATUS(status) == 0))
+    bool passed =
+        pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    if (!passed)
         fprintf(stderr, "  child (getrandom %s) failed its checks\n", fail ? "failing" : "working");
-    return got && exited && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    return got && passed;
 }
 
 static void test_seeds_differ_between_maps_and_processes(void) {
