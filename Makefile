@@ -89,7 +89,9 @@ $(BUILD)/.deps: scripts/deps.sh Makefile
 	@mkdir -p $(@D)
 	@scripts/deps.sh $(DEB_PACKAGES)
 	@touch $@
-$(BUILD)/.deps-test: scripts/deps.sh Makefile
+# After .deps, never beside it: two apt-get runs at once under `make -j` and the second fails
+# on dpkg's lock.
+$(BUILD)/.deps-test: scripts/deps.sh Makefile | $(BUILD)/.deps
 	@mkdir -p $(@D)
 	@scripts/deps.sh $(TEST_DEB_PACKAGES)
 	@touch $@
@@ -150,20 +152,23 @@ test-run: tests
 	tests/run.sh $(BUILD)
 
 # Paths are quoted: a prefix may hold spaces (unquoted, `uninstall` removed a directory beside
-# it). A system-wide install refreshes the loader's cache, so programs linked with pkg-config
-# find libebb.so at once.
+# it). ebb.pc and the CMake package find the prefix from where they lie, so neither spaces nor a
+# relative PREFIX break them. A system-wide install refreshes the loader's cache, so programs
+# linked with pkg-config find libebb.so at once. Uninstall removes only the headers it
+# installed: another package's in include/ebb/ stay.
 DEST = $(DESTDIR)$(PREFIX)
+HEADERS := $(notdir $(wildcard include/ebb/*.h))
 install: all
 	install -d "$(DEST)/include/ebb" "$(DEST)/lib/pkgconfig" "$(DEST)/lib/cmake/ebb" "$(DEST)/bin"
-	install -m 644 include/ebb/*.h "$(DEST)/include/ebb/"
+	install -m 644 $(addprefix include/ebb/,$(HEADERS)) "$(DEST)/include/ebb/"
 	install -m 644 $(BUILD)/libebb.a "$(DEST)/lib/"
 	install -m 755 $(BUILD)/libebb.so "$(DEST)/lib/libebb.so.$(VERSION)"
 	ln -sf libebb.so.$(VERSION) "$(DEST)/lib/libebb.so.$(SOVER)"
 	ln -sf libebb.so.$(SOVER) "$(DEST)/lib/libebb.so"
 	install -m 755 $(BUILD)/ebb "$(DEST)/bin/ebb"
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' scripts/ebb.pc.in \
+	sed -e 's|@VERSION@|$(VERSION)|g' scripts/ebb.pc.in \
 	    > "$(DEST)/lib/pkgconfig/ebb.pc"
-	sed -e 's|@VERSION@|$(VERSION)|g' scripts/ebbConfig.cmake.in \
+	sed -e 's|@VERSION@|$(VERSION)|g' -e 's|@SOVER@|$(SOVER)|g' scripts/ebbConfig.cmake.in \
 	    > "$(DEST)/lib/cmake/ebb/ebbConfig.cmake"
 	sed -e 's|@VERSION@|$(VERSION)|g' scripts/ebbConfigVersion.cmake.in \
 	    > "$(DEST)/lib/cmake/ebb/ebbConfigVersion.cmake"
@@ -171,7 +176,7 @@ install: all
 	    ldconfig; fi
 
 uninstall:
-	rm -f "$(DEST)/include/ebb/"*.h "$(DEST)/lib/cmake/ebb/ebbConfig.cmake" \
+	rm -f $(foreach h,$(HEADERS),"$(DEST)/include/ebb/$(h)") "$(DEST)/lib/cmake/ebb/ebbConfig.cmake" \
 	    "$(DEST)/lib/cmake/ebb/ebbConfigVersion.cmake" "$(DEST)/lib/libebb.a" \
 	    "$(DEST)/lib/libebb.so" "$(DEST)/lib/libebb.so.$(SOVER)" \
 	    "$(DEST)/lib/libebb.so.$(VERSION)" "$(DEST)/lib/pkgconfig/ebb.pc" "$(DEST)/bin/ebb"
