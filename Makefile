@@ -238,7 +238,7 @@ format:
 
 clean:
 	@case "$(BUILD)" in ""|/|.|..|./) echo "clean: refusing to remove BUILD='$(BUILD)'" >&2; exit 1;; esac
-	rm -rf build "$(BUILD)"
+	rm -rf "$(BUILD)"
 
 # Objects are never intermediate: deleting them after a first build made the second rebuild them.
 .SECONDARY:
