@@ -77,4 +77,14 @@ reject --bogus
 "$ebb" 2>&1 >/dev/null | grep -q '^usage: ebb COMMAND' || bad "ebb without a command: no usage on stderr"
 out=$("$ebb" --help) || bad "ebb --help exited $?"
 for c in demo watch check; do grep -Eq "^  $c " <<<"$out" || bad "ebb --help does not list $c"; done
+# Output that cannot be written is an error, not a success with the report lost.
+lost() { # what, command...: must exit 1 and say on stderr that standard output failed
+    local what=$1 err; shift
+    err=$("$@" 2>&1 >/dev/full); local rc=$?
+    [ $rc -eq 1 ] || bad "$what into /dev/full exited $rc, expected 1"
+    grep -q 'standard output: No space left on device' <<<"$err" || bad "$what: no message: $err"
+}
+lost "ebb --help" "$ebb" --help
+lost "demo --help" "$ebb" demo --help
+lost "demo" "$ebb" demo --entries 1000
 exit $fail

@@ -366,7 +366,7 @@ static int parse_count(const char *s, uint64_t *out) {
     return 0;
 }
 
-int ebb_cmd_demo(int argc, char **argv) {
+static int demo_main(int argc, char **argv) {
     demo d = {.entries = DEFAULT_ENTRIES,
               .seed = 0x5eed,
               .progress_tty = isatty(STDERR_FILENO),
@@ -406,4 +406,8 @@ int ebb_cmd_demo(int argc, char **argv) {
         return run_reference_child(&d);
     }
     return run(&d);
+}
+
+int ebb_cmd_demo(int argc, char **argv) {
+    return ebb_tool_finish_stdout("ebb demo", demo_main(argc, argv));
 }

@@ -1,5 +1,6 @@
 /* `ebb`: the command-line tool. main() only dispatches to a subcommand; each lives in its own
  * file of tool/ and returns the exit status. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -26,6 +27,14 @@ static void usage(FILE *out) {
     fprintf(out, "\n'ebb COMMAND --help' describes one command.\n");
 }
 
+int ebb_tool_finish_stdout(const char *who, int status) {
+    int err = fflush(stdout) != 0 ? errno : 0;
+    if (!ferror(stdout)) return status;
+    fprintf(stderr, "%s: standard output: %s\n", who, strerror(err ? err : EIO));
+    clearerr(stdout); /* reported: a second call stays quiet */
+    return status ? status : 1;
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         usage(stderr);
@@ -33,7 +42,7 @@ int main(int argc, char **argv) {
     }
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         usage(stdout);
-        return 0;
+        return ebb_tool_finish_stdout("ebb", 0);
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
