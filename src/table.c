@@ -178,6 +178,8 @@ static void *map_pages(void *at, size_t bytes) {
  * bits (see ebb/table.h). On failure *t is untouched. */
 static int table_alloc(ebb_core *c, const ebb_type *ty, size_t ngroups, ebb_table *t) {
     size_t fixed = sizeof(ebb_table_head) + SLOT_SLACK; /* the head, the padding before slots */
+    if (ty->entry_size > (SIZE_MAX / 2 - fixed) / (4 * EBB_GROUP_SLOTS))
+        return EBB_ENOMEM; /* per_group would wrap */
     size_t per_group = EBB_CTRL_BYTES + EBB_GROUP_SLOTS * ty->entry_size + 1 + sizeof(uint16_t);
     if (ngroups == 0 || ngroups > (SIZE_MAX / 2 - fixed) / per_group) return EBB_ENOMEM;
     size_t ctrl_bytes = ngroups * EBB_CTRL_BYTES;
@@ -403,7 +405,15 @@ static void retire_step(ebb_core *c, const ebb_type *ty) {
     }
     size_t keep = (size_t)(align_up((unsigned char *)h + h->bytes - UNMAP_STEP, page_size()) -
                            (unsigned char *)h);
-    if (munmap((unsigned char *)h + keep, h->bytes - keep) == 0) h->bytes = keep;
+    if (munmap((unsigned char *)h + keep, h->bytes - keep) == 0) {
+        h->bytes = keep;
+        return;
+    }
+    /* Cutting a mapping short can split it in two, which the kernel refuses once the process has
+     * vm.max_map_count mappings; retrying would never end. Unmapping the whole table splits
+     * nothing: the long call, once, is better than a map that never lets go. */
+    table_free(c, &c->old);
+    c->old = (ebb_table){0};
 }
 
 /* How many entries of entry_size bytes a step moves before it stops: the budget, or as many as

@@ -227,6 +227,28 @@ static void test_growth_at_limit(void) {
     umap_destroy(&m);
 }
 
+/* A value type so large that a group of 15 entries has more bytes than size_t counts: its size
+ * once wrapped, and reserve(1) made a table of 395 bytes that the first insert wrote far past. */
+typedef struct {
+    char bytes[0x1111111111111110u]; /* 15 entries of it wrap to 104 bytes */
+} huge_value;
+#define EBB_NAME hugemap
+#define EBB_KEY  uint64_t
+#define EBB_VAL  huge_value
+#include "ebb/map.h"
+
+static void test_type_too_large(void) {
+    hugemap m;
+    hugemap_init(&m);
+    CHECK_EQ_U(hugemap_reserve(&m, 1), EBB_ENOMEM);
+    huge_value *v = NULL;
+    CHECK_EQ_U(hugemap_get_or_insert(&m, 7, &v), EBB_ENOMEM);
+    CHECK(v == NULL);
+    CHECK_EQ_U(hugemap_count(&m), 0);
+    CHECK_EQ_U(hugemap_check(&m), 0);
+    hugemap_destroy(&m);
+}
+
 /* reserve(n): n inserts cause no growth, and deleting them all does not shrink the table. */
 static void test_reserve(void) {
     const size_t n = 10000;
@@ -408,7 +430,9 @@ static void test_iterate_during_resize(void) {
     }
     umap_destroy(&m);
 
-    /* Deleting through the iterator during a resize: the rest are still visited once. */
+    /* Deleting through the iterator during a resize: the rest are still visited once. Each
+     * deletion is asked for twice; the second must do nothing (it once counted the entry out
+     * again and ran its destructors twice). */
     umap_init(&m);
     size_t n = fill_into_growth(&m, 0, 1u << 20);
     CHECK(n > 0 && stats_of(&m).migrating > 0);
@@ -420,7 +444,10 @@ static void test_iterate_during_resize(void) {
         if (i >= n || seen[i]) break;
         seen[i] = 1;
         visited++;
-        if (i % 2) umap_iter_delete(&it);
+        if (i % 2) {
+            umap_iter_delete(&it);
+            umap_iter_delete(&it);
+        }
     }
     free(seen);
     CHECK_EQ_U(visited, n);
@@ -1159,6 +1186,24 @@ static void check_output(int (*write)(const ebb_stats *, char *, size_t), const 
     if (strcmp(got, want) != 0) fprintf(stderr, "  got  %s\n  want %s\n", got, want);
 }
 
+/* The resize counters do not wrap at 2^32: a small map swinging across its thresholds makes
+ * millions of resizes a second. The count is set just short of 2^32 to get there at once. */
+static void test_resize_counts_are_64_bit(void) {
+    umap m;
+    umap_init(&m);
+    m.core.grows = UINT32_MAX;
+    m.core.shrinks = UINT32_MAX;
+    size_t n = 0;
+    while (stats_of(&m).grows == UINT32_MAX)
+        CHECK_EQ_U(umap_put(&m, key_of(n++), 1), EBB_INSERTED);
+    for (size_t i = 0; i < n; i++)
+        CHECK(umap_delete(&m, key_of(i)));
+    ebb_stats st = stats_of(&m);
+    CHECK_EQ_U(st.grows, (uint64_t)UINT32_MAX + 1);
+    CHECK(st.shrinks > UINT32_MAX);
+    umap_destroy(&m);
+}
+
 /* Every field lands under its own name, in both forms: a distinct value per field, the output
  * compared whole with what it must be (a mutant that swapped grows and shrinks in the JSON, or
  * printed saturated as migrating, passed the tests that parse a few fields). */
@@ -1665,6 +1710,7 @@ int main(void) {
     RUN(test_count);
     RUN(test_growth_at_limit);
     RUN(test_reserve);
+    RUN(test_type_too_large);
     RUN(test_reserve_floor);
     RUN(test_shrink_to_fit);
     RUN(test_clear_and_reuse);
@@ -1684,6 +1730,7 @@ int main(void) {
     RUN(test_library_map_matches_template);
     RUN(test_stats_output);
     RUN(test_stats_every_field);
+    RUN(test_resize_counts_are_64_bit);
     RUN(test_stats_in_comma_locale);
     RUN(test_strerror);
     RUN(test_seeds);

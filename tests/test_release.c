@@ -28,10 +28,12 @@
  * rather than make one that reaches the front. Without the fix, the release at T would take
  * group T-1's count (ebb_core_check then finds the displaced entry's path uncounted); the test
  * fails on the count instead. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -87,9 +89,21 @@ static unsigned long resident_pages(unsigned char *p, size_t len, size_t page) {
     return n;
 }
 
+static bool refuse_cuts;           /* munmap of part of a retiring table fails, as at the limit */
+static unsigned long cuts_refused; /* and how often one was asked for */
+
 int munmap(void *addr, size_t len) {
     const ebb_table *old = unmap_watched ? &unmap_watched->old : NULL;
     unsigned char *head = old && old->ctrl ? (unsigned char *)ebb_head(old) : NULL;
+    if (refuse_cuts && head && (unsigned char *)addr > head &&
+        (unsigned char *)addr < head + ebb_head(old)->bytes) {
+        if (++cuts_refused == 1000) {
+            printf("FAIL: a refused munmap was asked for again 1000 times\n");
+            exit(1); /* the map would spin for ever */
+        }
+        errno = ENOMEM;
+        return -1;
+    }
     if (head && (unsigned char *)addr >= head &&
         (unsigned char *)addr < head + ebb_head(old)->bytes) {
         unsigned long n = resident_pages(addr, len, (size_t)sysconf(_SC_PAGESIZE));
@@ -117,6 +131,34 @@ static void test_retired_tables_hold_nothing(void) {
     CHECK(m.core.grows >= 17 && m.core.shrinks >= 10);
     CHECK(unmaps >= 20);
     CHECK(most_resident <= 5);
+    rndmap_destroy(&m);
+}
+
+/* With vm.max_map_count reached, the kernel refuses a munmap that would split a mapping, as
+ * cutting a retired table's end off may. The table is then unmapped whole, in the one call after
+ * the refused one; retrying the cut made shrink_to_fit() (and a put() that had to finish a
+ * migration) spin for ever. */
+static void test_refused_cut_unmaps_whole(void) {
+    rndmap m;
+    rndmap_init(&m);
+    uint64_t i = 0;
+    for (; !m.core.old.ctrl || m.core.old.ngroups < 131072; i++) /* retiring: 34 MB */
+        CHECK_EQ_U(rndmap_put(&m, i * 0x9e3779b97f4a7c15ull, i), EBB_INSERTED);
+    unmap_watched = &m.core;
+    refuse_cuts = true;
+    unsigned long before = unmaps;
+    CHECK_EQ_U(rndmap_shrink_to_fit(&m), EBB_OK);
+    refuse_cuts = false;
+    unmap_watched = NULL;
+    /* Finishing the growth retires one table; fitting the table to its entries, another. */
+    printf("  %lu cuts refused, %lu unmaps\n", cuts_refused, unmaps - before);
+    CHECK(cuts_refused >= 1);
+    CHECK_EQ_U(unmaps - before, cuts_refused);
+    CHECK(m.core.old.ctrl == NULL);
+    CHECK_EQ_U(rndmap_check(&m), 0);
+    CHECK_EQ_U(rndmap_count(&m), i);
+    for (uint64_t k = 0; k < i; k++)
+        CHECK(rndmap_get(&m, k * 0x9e3779b97f4a7c15ull) != NULL);
     rndmap_destroy(&m);
 }
 
@@ -222,6 +264,7 @@ static void test_no_release_past_front_at_any_size(void) {
 
 int main(void) {
     RUN(test_retired_tables_hold_nothing);
+    RUN(test_refused_cut_unmaps_whole);
     RUN(test_front_mask_survives_release);
     RUN(test_no_release_past_front_at_any_size);
     return check_summary();

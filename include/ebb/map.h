@@ -795,12 +795,14 @@ EBB_API_ void EBB_M_(_next)(EBB_ITER_ *it) {
 }
 
 /* Delete the current entry. Nothing moves (no upkeep runs until the iteration ends), so
- * users_next() goes on from the same place. */
+ * users_next() goes on from the same place. A second call on the same entry does nothing: its
+ * slot is already empty, and running the destructors again would free twice. */
 EBB_API_ void EBB_M_(_iter_delete)(EBB_ITER_ *it) {
     if (it->key == NULL) return;
     EBB_T_ *ebb_map_ = it->map_;
     ebb_table *t = (ebb_table *)EBB_M_(__iter_table)(it);
     unsigned slot = ebb_lowest(it->rest_);
+    if (t->ctrl[it->group_ * EBB_CTRL_BYTES + slot] == 0) return;
     EBB_ENTRY_ *e = EBB_M_(__slot)(t, it->group_, slot);
     uint64_t h = EBB_M_(__entry_hash)(e, ebb_map_->core.seed);
     EBB_DROP_KEY_(e->key);

@@ -114,9 +114,9 @@ typedef struct ebb_core {
     ebb_table old; /* being migrated into cur; old.ctrl == NULL when no resize is under way */
     uint64_t seed;
     const ebb_allocator *alloc;
-    size_t floor_groups; /* reserve()d size the map does not shrink below */
-    uint32_t grows, shrinks;
-    uint32_t shrinking; /* the last resize was a shrink (sets the next shrink threshold) */
+    size_t floor_groups;     /* reserve()d size the map does not shrink below */
+    uint64_t grows, shrinks; /* 32 bits wrapped in half an hour of a map oscillating in size */
+    uint32_t shrinking;      /* the last resize was a shrink (sets the next shrink threshold) */
     uint64_t moved;
     uint64_t repaired; /* entries pull_back (src/table.c) moved */
 } ebb_core;
