@@ -73,6 +73,14 @@ static _Atomic bool active;
 #define UNMAP_PIECE (8u << 20)
 #endif
 
+/* munmap, or where the kernel refuses it, give the pages back all the same. Unmapping part of a
+ * mapping can split it in two, which fails once the process holds vm.max_map_count mappings (a
+ * table's mapping may have merged with a neighbour's, so even a whole table can be a part).
+ * The address range then stays reserved, but its memory returns. */
+static void unmap_or_release(void *addr, size_t len) {
+    if (munmap(addr, len) != 0) madvise(addr, len, MADV_DONTNEED);
+}
+
 /* Unmap the job at the ring's head, a piece at a time. Each piece is taken off the job under the
  * lock before it is unmapped, so the job always holds exactly what no munmap has been asked for
  * yet: a child forked meanwhile unmaps that, and never a piece the parent may already have
@@ -85,7 +93,7 @@ static void run_head(void) {
         j->addr = at + len;
         j->len -= len;
         pthread_mutex_unlock(&pager.mu);
-        munmap(at, len);
+        unmap_or_release(at, len);
         pthread_mutex_lock(&pager.mu);
         pager.st.pending_bytes -= len;
         pager.st.unmapped_bytes += len;
@@ -133,7 +141,7 @@ static bool submit(void *addr, size_t len) {
 }
 
 void ebb_pages_unmap(void *addr, size_t len) {
-    if (!submit(addr, len)) munmap(addr, len);
+    if (!submit(addr, len)) unmap_or_release(addr, len);
 }
 
 bool ebb_pager_running(void) {
@@ -158,7 +166,7 @@ static void after_fork_parent(void) {
 static void after_fork_child(void) {
     for (; pager.head != pager.tail; pager.head++) {
         job *j = &pager.ring[pager.head % QUEUE_JOBS];
-        if (j->len) munmap(j->addr, j->len);
+        if (j->len) unmap_or_release(j->addr, j->len);
         pager.st.unmapped_bytes += j->len;
         pager.st.dropped++;
     }

@@ -411,7 +411,8 @@ static void retire_step(ebb_core *c, const ebb_type *ty) {
     }
     /* Cutting a mapping short can split it in two, which the kernel refuses once the process has
      * vm.max_map_count mappings; retrying would never end. Unmapping the whole table splits
-     * nothing: the long call, once, is better than a map that never lets go. */
+     * nothing (unless its mapping merged with a neighbour's; then its pages are released): the
+     * long call, once, is better than a map that never lets go. */
     table_free(c, &c->old);
     c->old = (ebb_table){0};
 }

@@ -63,9 +63,18 @@ static uint64_t identity(uint64_t k, uint64_t seed) {
 static const ebb_core *watched; /* the map whose retiring table's releases are checked */
 static unsigned long ctrl_releases, front_released;
 
+static const ebb_core *unmap_watched; /* the map whose retiring table's unmapping is checked */
+static int refuse_cuts; /* munmap of part of a retiring table fails, as at the limit (2: all) */
+static unsigned long cuts_refused;   /* and how often one was asked for */
+static unsigned long whole_released; /* retiring tables released whole with madvise instead */
+
 int madvise(void *addr, size_t len, int advice) {
     const ebb_table *old = watched ? &watched->old : NULL;
     unsigned char *p = addr;
+    if (refuse_cuts == 2 && advice == MADV_DONTNEED && unmap_watched && unmap_watched->old.ctrl &&
+        p == (unsigned char *)ebb_head(&unmap_watched->old) &&
+        len == ebb_head(&unmap_watched->old)->bytes)
+        whole_released++;
     if (old && old->ctrl && advice == MADV_DONTNEED && p >= old->ctrl && p < old->slots) {
         ctrl_releases++;
         if (old->skip > 0 && p + len > old->ctrl + old->skip * EBB_CTRL_BYTES - 1) {
@@ -76,7 +85,6 @@ int madvise(void *addr, size_t len, int advice) {
     return (int)syscall(SYS_madvise, addr, len, advice);
 }
 
-static const ebb_core *unmap_watched; /* the map whose retiring table's unmapping is checked */
 static unsigned long unmaps, most_resident;
 
 /* Pages of [p, p + len) resident in memory; stretches moved away by recycling count as none. */
@@ -89,13 +97,10 @@ static unsigned long resident_pages(unsigned char *p, size_t len, size_t page) {
     return n;
 }
 
-static bool refuse_cuts;           /* munmap of part of a retiring table fails, as at the limit */
-static unsigned long cuts_refused; /* and how often one was asked for */
-
 int munmap(void *addr, size_t len) {
     const ebb_table *old = unmap_watched ? &unmap_watched->old : NULL;
     unsigned char *head = old && old->ctrl ? (unsigned char *)ebb_head(old) : NULL;
-    if (refuse_cuts && head && (unsigned char *)addr > head &&
+    if (refuse_cuts && head && (unsigned char *)addr >= head + (refuse_cuts == 1) &&
         (unsigned char *)addr < head + ebb_head(old)->bytes) {
         if (++cuts_refused == 1000) {
             printf("FAIL: a refused munmap was asked for again 1000 times\n");
@@ -145,11 +150,9 @@ static void test_refused_cut_unmaps_whole(void) {
     for (; !m.core.old.ctrl || m.core.old.ngroups < 131072; i++) /* retiring: 34 MB */
         CHECK_EQ_U(rndmap_put(&m, i * 0x9e3779b97f4a7c15ull, i), EBB_INSERTED);
     unmap_watched = &m.core;
-    refuse_cuts = true;
+    refuse_cuts = 1;
     unsigned long before = unmaps;
     CHECK_EQ_U(rndmap_shrink_to_fit(&m), EBB_OK);
-    refuse_cuts = false;
-    unmap_watched = NULL;
     /* Finishing the growth retires one table; fitting the table to its entries, another. */
     printf("  %lu cuts refused, %lu unmaps\n", cuts_refused, unmaps - before);
     CHECK(cuts_refused >= 1);
@@ -159,6 +162,23 @@ static void test_refused_cut_unmaps_whole(void) {
     CHECK_EQ_U(rndmap_count(&m), i);
     for (uint64_t k = 0; k < i; k++)
         CHECK(rndmap_get(&m, k * 0x9e3779b97f4a7c15ull) != NULL);
+
+    /* Every unmap of a retiring table refused, the whole one too (its mapping merged with a
+     * neighbour's): the map goes on, and the table's pages go back with madvise. */
+    refuse_cuts = 2;
+    cuts_refused = 0;
+    for (; !m.core.old.ctrl || m.core.old.ngroups < 131072; i++)
+        CHECK_EQ_U(rndmap_put(&m, i * 0x9e3779b97f4a7c15ull, i), EBB_INSERTED);
+    CHECK_EQ_U(rndmap_shrink_to_fit(&m), EBB_OK);
+    printf("  all refused: %lu unmaps refused, %lu tables released whole\n", cuts_refused,
+           whole_released);
+    CHECK(whole_released >= 1);
+    CHECK_EQ_U(cuts_refused, 2 * whole_released); /* the cut, then the whole table */
+    CHECK(m.core.old.ctrl == NULL);
+    CHECK_EQ_U(rndmap_check(&m), 0);
+    CHECK_EQ_U(rndmap_count(&m), i);
+    refuse_cuts = 0;
+    unmap_watched = NULL;
     rndmap_destroy(&m);
 }
 
