@@ -1,7 +1,10 @@
 /* The watchdog's inputs and outputs, without a live workload: /proc and cgroup v2 parsing (on
  * text and on a fake cgroup tree in a temporary directory), a real read of our own process,
- * replay lines and files, the Prometheus text, listen addresses, the SVG chart, the history. */
+ * replay lines and files (read errors, NUL bytes, long lines, a wait that stops), output files
+ * (never truncated before the run starts), the Prometheus text, listen addresses, the SVG chart
+ * (its title always XML), the history. */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -9,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../tool/watch_files.h"
 #include "../tool/watch_http.h"
 #include "../tool/watch_plot.h"
 #include "../tool/watch_proc.h"
@@ -127,25 +131,122 @@ static void test_replay_lines(void) {
         CHECK(ebb_replay_parse_line(bad[i], &t, &b) == -1);
 }
 
+static void write_text(const char *path, const char *text, size_t len) {
+    FILE *f = fopen(path, "w");
+    if (!f) return;
+    fwrite(text, 1, len, f);
+    fclose(f);
+}
+
 static void test_replay_file_errors(void) {
     char path[] = "/tmp/ebb-replay-XXXXXX";
     int fd = mkstemp(path);
     CHECK(fd >= 0);
+    close(fd);
+    static const char text[] = "# header\n0,100\n\n1,200\n2,oops\n";
+    write_text(path, text, sizeof text - 1);
+    struct ebb_replay r;
+    char err[256];
+    double t, b;
+    CHECK(ebb_replay_open(&r, path, NULL, err, sizeof err) == 0);
+    CHECK(fcntl(r.fd, F_GETFD) & FD_CLOEXEC); /* no launched command or hook inherits it */
+    CHECK(ebb_replay_next(&r, &t, &b, err, sizeof err) == 1 && t == 0 && b == 100);
+    CHECK(ebb_replay_next(&r, &t, &b, err, sizeof err) == 1 && t == 1 && b == 200);
+    CHECK(ebb_replay_next(&r, &t, &b, err, sizeof err) == EBB_REPLAY_GARBAGE);
+    CHECK(strstr(err, ":5: expected 'seconds,bytes', got '2,oops'") != NULL);
+    ebb_replay_close(&r);
+    /* A NUL byte would cut the line short, "1,1" read for "1,1\0000": refused, not cut. */
+    static const char nul[] = "0,100\n1,1\0"
+                              "000\n";
+    write_text(path, nul, sizeof nul - 1);
+    CHECK(ebb_replay_open(&r, path, NULL, err, sizeof err) == 0);
+    CHECK(ebb_replay_next(&r, &t, &b, err, sizeof err) == 1);
+    CHECK(ebb_replay_next(&r, &t, &b, err, sizeof err) == EBB_REPLAY_GARBAGE);
+    CHECK(strstr(err, ":2: expected 'seconds,bytes', got '1,1' and a NUL byte") != NULL);
+    ebb_replay_close(&r);
+    unlink(path);
+    CHECK(ebb_replay_open(&r, "/nonexistent/x.csv", NULL, err, sizeof err) == -1);
+    CHECK(strstr(err, "No such file") != NULL);
+    /* Input that cannot be read is no garbage in a file: a different answer (exit 5, not 2). */
+    CHECK(ebb_replay_open(&r, "/tmp", NULL, err, sizeof err) == -1);
+    CHECK(strstr(err, "'/tmp': Is a directory") != NULL);
+    CHECK(ebb_replay_open(&r, "/proc/self/mem", NULL, err, sizeof err) == 0);
+    CHECK(ebb_replay_next(&r, &t, &b, err, sizeof err) == EBB_REPLAY_READ_ERROR);
+    CHECK(strstr(err, "/proc/self/mem: read error: ") != NULL);
+    ebb_replay_close(&r);
+}
+
+static int waits;
+static int stop_after_first_wait(int fd, void *arg) {
+    (void)fd, (void)arg;
+    return waits++ > 0;
+}
+
+/* Lines longer than the buffer, a last line without its newline, and a wait that stops. */
+static void test_replay_reader(void) {
+    char path[] = "/tmp/ebb-replay-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
     FILE *f = fdopen(fd, "w");
-    fputs("# header\n0,100\n\n1,200\n2,oops\n", f);
+    fputc('#', f);
+    for (int i = 0; i < 300000; i++)
+        fputc('x', f);
+    fputs("\n7, 8\n   9,10", f);
     fclose(f);
     struct ebb_replay r;
     char err[256];
     double t, b;
-    CHECK(ebb_replay_open(&r, path, err, sizeof err) == 0);
-    CHECK(ebb_replay_next(&r, &t, &b, err, sizeof err) == 1 && t == 0 && b == 100);
-    CHECK(ebb_replay_next(&r, &t, &b, err, sizeof err) == 1 && t == 1 && b == 200);
-    CHECK(ebb_replay_next(&r, &t, &b, err, sizeof err) == -1);
-    CHECK(strstr(err, ":5: expected 'seconds,bytes', got '2,oops'") != NULL);
+    CHECK(ebb_replay_open(&r, path, NULL, err, sizeof err) == 0);
+    CHECK(ebb_replay_next(&r, &t, &b, err, sizeof err) == 1 && t == 7 && b == 8 && r.line == 2);
+    CHECK(ebb_replay_next(&r, &t, &b, err, sizeof err) == 1 && t == 9 && b == 10 && r.line == 3);
+    CHECK(ebb_replay_next(&r, &t, &b, err, sizeof err) == 0);
+    ebb_replay_close(&r);
+    /* The wait runs before each read; when it says stop, the replay ends as at end of input. */
+    CHECK(ebb_replay_open(&r, path, NULL, err, sizeof err) == 0);
+    r.wait = stop_after_first_wait;
+    waits = 0;
+    CHECK(ebb_replay_next(&r, &t, &b, err, sizeof err) == 0 && waits == 2 && r.line == 0);
     ebb_replay_close(&r);
     unlink(path);
-    CHECK(ebb_replay_open(&r, "/nonexistent/x.csv", err, sizeof err) == -1);
-    CHECK(strstr(err, "No such file") != NULL);
+}
+
+static long file_size(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0 ? (long)st.st_size : -1;
+}
+
+/* Output files are not truncated until the run starts, and one we created goes if it never does. */
+static void test_output_files(void) {
+    char path[] = "/tmp/ebb-out-XXXXXX", missing[64];
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    close(fd);
+    write_text(path, "keep me\n", 8);
+    struct ebb_outfile o, other;
+    CHECK(ebb_outfile_open(&o, path, NULL) == 0 && !o.created);
+    CHECK(fcntl(o.fd, F_GETFD) & FD_CLOEXEC);
+    CHECK(file_size(path) == 8);
+    CHECK(ebb_outfile_close(&o) == 0 && file_size(path) == 8);
+    CHECK(ebb_outfile_open(&o, path, NULL) == 0);
+    CHECK(ebb_outfile_start(&o) == 0 && file_size(path) == 0);
+    fputs("new\n", o.f);
+    CHECK(ebb_outfile_close(&o) == 0 && file_size(path) == 4);
+    snprintf(missing, sizeof missing, "%s.new", path);
+    CHECK(ebb_outfile_open(&o, missing, NULL) == 0 && o.created && file_size(missing) == 0);
+    CHECK(ebb_outfile_close(&o) == 0 && file_size(missing) == -1);
+    /* The same file under two names is the same file; /dev/null twice is nothing to lose. */
+    CHECK(symlink(path, missing) == 0);
+    CHECK(ebb_outfile_open(&o, path, NULL) == 0 && ebb_outfile_open(&other, missing, NULL) == 0);
+    CHECK(ebb_same_regular_file(&o.st, &other.st));
+    ebb_outfile_close(&other);
+    CHECK(ebb_outfile_open(&other, "/dev/null", NULL) == 0);
+    CHECK(!ebb_same_regular_file(&o.st, &other.st) && !ebb_same_regular_file(&other.st, &other.st));
+    ebb_outfile_close(&other);
+    ebb_outfile_close(&o);
+    CHECK(file_size(path) == 4);
+    unlink(missing);
+    unlink(path);
+    CHECK(ebb_outfile_open(&o, "/nonexistent/dir/x", NULL) == -1 && errno == ENOENT);
 }
 
 static void test_record_format_round_trips(void) {
@@ -210,10 +311,34 @@ static void test_listen_addresses(void) {
     CHECK(ebb_listen_parse("[::1]:9464", &a, &len, err, sizeof err) == 0 &&
           a.ss_family == AF_INET6);
     CHECK(ebb_listen_parse("localhost:1", &a, &len, err, sizeof err) == 0);
-    static const char *const bad[] = {"",       ":",   "x",   "1.2.3:80", "host:80", "[::1:80",
-                                      ":65536", ":-1", ":+5", "1.2.3.4:", NULL};
+    static const char *const bad[] = {"",       ":",    "x",    "1.2.3:80", "host:80", "[::1:80",
+                                      ":65536", ":-1",  ":+5",  "1.2.3.4:", " 80",     "80 ",
+                                      ": 80",   "\t80", "0x50", "080000",   NULL};
     for (size_t i = 0; bad[i]; i++)
         CHECK(ebb_listen_parse(bad[i], &a, &len, err, sizeof err) == -1);
+}
+
+/* The title holds a path or a command: any bytes. The chart must stay well-formed XML. */
+static void test_plot_title_is_xml(void) {
+    struct ebb_history h;
+    ebb_history_init(&h);
+    CHECK(ebb_history_push(&h, 0, 1e8, 1e8, 0, 0) == 0 &&
+          ebb_history_push(&h, 1, 1e8, 1e8, 0, 0) == 0);
+    double levels[3] = {1.3, 1.8, 2.5};
+    char svg[16384] = "";
+    FILE *f = fmemopen(svg, sizeof svg - 1, "w");
+    CHECK(ebb_plot_svg(f, &h, levels,
+                       "a\x01"
+                       "b\x1b[0m\xff\xc3\xa9\xed\xa0\x80\xc0\xaf\xf8\x88\x80\x80\x80<") == 0);
+    fclose(f);
+    ebb_history_free(&h);
+    /* U+FFFD for each control character and each byte of invalid UTF-8 (a surrogate, an overlong
+     * '/', a five-byte form); the valid e-acute stays. */
+    CHECK(strstr(svg, ">a\xef\xbf\xbd"
+                      "b\xef\xbf\xbd[0m\xef\xbf\xbd\xc3\xa9"
+                      "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"
+                      "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd&lt;</text>") !=
+          NULL);
 }
 
 static void test_history_and_plot(void) {
@@ -254,9 +379,12 @@ int main(void) {
     RUN(test_read_own_process);
     RUN(test_replay_lines);
     RUN(test_replay_file_errors);
+    RUN(test_replay_reader);
+    RUN(test_output_files);
     RUN(test_record_format_round_trips);
     RUN(test_metrics_text);
     RUN(test_listen_addresses);
     RUN(test_history_and_plot);
+    RUN(test_plot_title_is_xml);
     return check_summary();
 }

@@ -2,7 +2,8 @@
 # `ebb watch` / `ebb check` from the outside, without timing-sensitive workloads: help texts, every
 # bad-input case (exit status and message), `ebb check` exit codes and size parsing, replayed
 # detection, --json parsed, --on-alert environment, cooldown and a hung hook, --record/--replay,
-# --plot, and outputs that fail part-way (/dev/full).
+# --plot, outputs that fail part-way (/dev/full, a closed pipe), files left alone by a run that
+# cannot start, --duration kept to, descriptors kept from the command and hooks.
 # Replayed series are generated here with awk (fixed formulas; noise from a fixed-seed LCG).
 set -u
 cd "$(dirname "$0")/.."
@@ -22,6 +23,7 @@ expect() {
 }
 
 sleep 300 & SLEEPER=$!
+to_full() { "$@" >/dev/full; }
 
 # ---- help texts: man-style sections ----
 for cmd in watch check; do
@@ -41,6 +43,18 @@ expect 2 "bad --interval '0'"      $EBB watch -i 0 $SLEEPER
 expect 2 "bad --limit '12Q'"       $EBB watch --limit 12Q $SLEEPER
 expect 2 "levels must be three increasing" $EBB watch --levels 1.3,1.2,2 $SLEEPER
 expect 2 "bad --levels"            $EBB watch --levels 1.3,1.8 $SLEEPER
+# (-d 0.1s: were one of these accepted, the test would fail at once rather than watch for ever.)
+expect 2 "bad --levels '1.3,,1.8,2.5'" $EBB watch -d 0.1s --levels 1.3,,1.8,2.5 $SLEEPER
+expect 2 "bad --levels ',1.3,1.8,2.5'" $EBB watch -d 0.1s --levels ,1.3,1.8,2.5 $SLEEPER
+expect 2 "bad --levels '1.3,1.8,2.5,'" $EBB watch -d 0.1s --levels 1.3,1.8,2.5, $SLEEPER
+expect 2 "invalid PID '1.0'"       $EBB watch -d 0.1s 1.0
+expect 2 "bad port in listen address ' 80'" $EBB watch -d 0.1s --listen " 80" $SLEEPER
+# Samples too far apart for a detector to work: refused, naming the options.
+expect 2 "--baseline-window 30s is too short for --interval 7s: --confirm 3 high samples" \
+    $EBB watch -d 0.1s -i 7s $SLEEPER
+expect 2 "--baseline-window 1s is too short for --interval 1s" $EBB watch -d 0.1s -b 1s $SLEEPER
+expect 2 "--leak-window 300s is too short for --interval 60s" $EBB watch -d 0.1s -i 1m -b 10m $SLEEPER
+expect 0 "1 samples"               $EBB watch -q -i 30s -b 3m -d 0.1s $SLEEPER
 expect 2 "bad option"              $EBB watch --frobnicate $SLEEPER
 expect 2 "bad --hysteresis '0.6'"  $EBB watch --hysteresis 0.6 $SLEEPER
 expect 2 "bad --confirm '0'"       $EBB watch --confirm 0 $SLEEPER
@@ -53,6 +67,8 @@ expect 2 "no command after --"     $EBB watch --
 expect 3 "process 4194000 does not exist" $EBB watch 4194000
 expect 127 "cannot run '/nonexistent/cmd': No such file" $EBB watch -- /nonexistent/cmd
 expect 5 "cannot open replay file" $EBB watch --replay "$T/missing.csv"
+expect 5 "cannot open replay file '/tmp': Is a directory" $EBB watch --replay /tmp
+expect 5 "/proc/self/mem: read error: " $EBB watch --replay /proc/self/mem
 expect 5 "cannot write --record file" $EBB watch --record /nonexistent/dir/x.csv $SLEEPER
 expect 5 "cannot write --plot file" $EBB watch --plot /nonexistent/dir/x.svg $SLEEPER
 expect 2 "bad address"             $EBB watch --listen nohost:80 $SLEEPER
@@ -63,11 +79,21 @@ printf '0,100\n1,1e3\n' >"$T/exp.csv"
 expect 2 "exp.csv:2: expected" $EBB watch --replay "$T/exp.csv"
 printf '0,100\n5,100\n4,100\n' >"$T/back.csv"
 expect 2 "back.csv:3: time 4 is before" $EBB watch --replay "$T/back.csv"
+printf '0,100\n1,1\x00000\n2,100\n' >"$T/nul.csv"
+expect 2 "nul.csv:2: expected 'seconds,bytes', got '1,1' and a NUL byte" \
+    $EBB watch --replay "$T/nul.csv"
 printf '# only a comment\n\n' >"$T/empty.csv"
 expect 2 "no samples" $EBB watch --replay "$T/empty.csv"
 for i in $(seq 0 999); do echo "$((i + 100)),100000000"; done >"$T/flat.csv"
 n=$($EBB watch -q -d 60s --replay "$T/flat.csv" 2>&1 | sed -n 's/^ebb watch: \([0-9]*\) samples.*/\1/p')
 [ "$n" = 61 ] || fail "--duration 60s over a replay took $n samples, expected 61"
+# Live, --duration ends the run on time even when the next sample is further away.
+start=$(date +%s%N)
+$EBB watch -q -i 3s -d 1s $SLEEPER 2>"$T/dur.err"; rc=$?
+took_ms=$((($(date +%s%N) - start) / 1000000))
+[ $rc -eq 0 ] && [ $took_ms -ge 900 ] && [ $took_ms -lt 2500 ] &&
+    grep -q '^ebb watch: 1 samples' "$T/dur.err" ||
+    fail "-i 3s -d 1s: status $rc after ${took_ms} ms, expected 0 after 1000: $(cat "$T/dur.err")"
 
 # --pss adds the process's PSS to each sample: never more than its RSS (a page or so apart).
 $EBB watch --pss --json -i 20ms -d 0.1s $SLEEPER >"$T/pss.jsonl" 2>/dev/null || fail "watch --pss exited non-zero"
@@ -96,11 +122,44 @@ expect 2 "bad --interval"                 $EBB check $SLEEPER --max-ratio 2 --in
 expect 2 "invalid PID"                    $EBB check 12ab
 expect 2 "exactly one PID"                $EBB check
 expect 3 "does not exist"                 $EBB check 4194000 --max-rss 1G
+expect 2 "invalid PID '1.0'"              $EBB check 1.0
+# A ratio or a rate needs three samples: a shorter series is refused, not silently skipped.
+expect 2 "--max-ratio needs a series of at least 3 samples, and --for 0s at --interval 0.25s" \
+    $EBB check $SLEEPER --max-ratio 1 --for 0
+expect 2 "--for 5s at --interval 10s takes 1" $EBB check $SLEEPER -i 10s --max-ratio 2
+expect 2 "--max-leak-rate needs a series" $EBB check $SLEEPER --max-leak-rate 0 --for 0.4s
+expect 2 "more than 4096 samples"         $EBB check $SLEEPER --max-ratio 2 --for 30m
+# The series keeps its schedule to the end: --for 1s spans 1.0 s (0, 0.25, ... 1.0), three
+# samples in --for 0.5s.
+expect 0 "^ok: .* over 1.0s$"             $EBB check $SLEEPER --max-ratio 2 --for 1s
+expect 0 "^ok: .* over 0.5s$"             $EBB check $SLEEPER --max-leak-rate 1M/s --for 0.5s
+# Errors are a message on stderr; stdout, the probe's line, stays empty.
+out=$($EBB check 4194000 --max-rss 1G 2>"$T/check.err"); rc=$?
+[ $rc -eq 3 ] && [ -z "$out" ] &&
+    grep -qx "ebb check: process 4194000 does not exist" "$T/check.err" ||
+    fail "check of a missing process: status $rc, stdout '$out', stderr '$(cat "$T/check.err")'"
+sleep 0.5 & short=$!
+expect 3 "^ebb check: process $short exited during the check$" \
+    $EBB check $short --max-ratio 2 --for 3s
 # A kernel thread has no memory to watch (PID 2 is kthreadd, unless we are in a PID namespace).
 if [ -r /proc/2/status ] && ! grep -q '^VmRSS:' /proc/2/status && grep -q '^PPid:[[:space:]]*0$' /proc/2/status; then
     expect 2 "process 2 is a kernel thread" $EBB watch 2
     expect 2 "process 2 is a kernel thread" $EBB check 2 --max-rss 1G
 fi
+
+# ---- standard output that cannot be written: status 5 and a message, never output lost unsaid ----
+expect 5 "^ebb watch: standard output: No space left on device$" \
+    to_full $EBB watch -i 50ms -d 0.2s $SLEEPER
+expect 5 "^ebb watch: standard output: No space left on device$" \
+    to_full $EBB watch --replay "$T/garbage.csv"
+expect 5 "^ebb check: standard output: No space left on device$" to_full $EBB check $SLEEPER
+expect 5 "^ebb watch: standard output: No space left on device$" to_full $EBB watch --help
+expect 5 "^ebb check: standard output: No space left on device$" to_full $EBB check --help
+# A reader that goes (| head -1) ends the watch, which would otherwise run on for ever.
+timeout 10 $EBB watch -i 50ms $SLEEPER 2>"$T/pipe.err" | head -1 >/dev/null
+rc=${PIPESTATUS[0]}
+[ $rc -eq 5 ] && grep -q "^ebb watch: standard output: Broken pipe$" "$T/pipe.err" ||
+    fail "watch | head -1: status $rc, expected 5: $(cat "$T/pipe.err")"
 
 # ---- replayed detection: a leak is reported, a flat series is not ----
 # 100 MB flat for 400 s, then 10 MB/min; noise ±1% from an LCG with a fixed seed.
@@ -141,6 +200,16 @@ rc=$?
 awk '{ print $4 }' "$T/hook.log" | sort -t= -k2 -n | tr '\n' ' ' | grep -q '^t=62 t=182 t=302 $' || fail "hook times: $(cat "$T/hook.log")"
 grep -q '^level:severe severe pid= t=62 ratio=3$' "$T/hook.log" || fail "hook environment: $(head -1 "$T/hook.log")"
 
+# Samples too sparse for the windows: a replay says so. 1 s apart, a 3x spike of 5 samples is seen
+# with -b 6s (2 x --confirm 3 intervals), not with -b 5s; -w 9s is too short for a slope.
+expect 1 "ALERT level:severe: t=62.0s"   $EBB watch -q -b 6s -w 10s --replay "$T/spikes.csv"
+expect 1 "spikes.csv: samples 1s apart on average: spikes go unseen \(--baseline-window 5s" \
+    $EBB watch -q -b 5s -w 10s --replay "$T/spikes.csv"
+expect 0 "flat.csv: samples 1s apart on average: no leak can be reported \(--leak-window 9s" \
+    $EBB watch -q -w 9s --replay "$T/flat.csv"
+$EBB watch -q -b 6s -w 10s --replay "$T/spikes.csv" 2>&1 | grep -q warning &&
+    fail "a replay dense enough was warned about"
+
 # ---- --record then --replay: the same detector output ----
 $EBB watch -i 20ms -d 1s --json --record "$T/rec.csv" --plot "$T/rec.svg" $SLEEPER >"$T/live.jsonl" 2>/dev/null ||
     fail "live watch with --record exited non-zero"
@@ -161,6 +230,73 @@ expect 5 "cannot write --plot file '/dev/full'" $EBB watch --replay "$T/spikes.c
 expect 5 "cannot write --record file" $EBB watch --replay "$T/flat.csv" --quiet --record /dev/full
 $EBB watch -i 50ms --quiet --record "$T/launch.csv" -- sleep 0.3 2>/dev/null || fail "launch mode with --record exited non-zero"
 head -1 "$T/launch.csv" | grep -Eq '\(pid [1-9][0-9]*,' || fail "launch-mode --record header lacks the command's PID: $(head -1 "$T/launch.csv")"
+
+# In launch mode the command is not ours to stop: when --record or stdout fails mid-run, the watch
+# says so once, goes on without it, and ends with the command's status (0 turned into 5).
+$EBB watch -q -i 50ms --record /dev/full -- sh -c "sleep 0.3; touch $T/ran; exit 7" \
+    2>"$T/lost.err"; rc=$?
+[ $rc -eq 7 ] && [ -e "$T/ran" ] ||
+    fail "launch mode, --record failing mid-run: status $rc, expected 7 and the command's end"
+n=$(grep -c "cannot write --record file '/dev/full': No space left on device; the watch goes on" \
+    "$T/lost.err")
+[ "$n" -eq 1 ] ||
+    fail "--record failure not said exactly once: $(cat "$T/lost.err")"
+expect 5 "cannot write --record file '/dev/full'" \
+    $EBB watch -q -i 50ms --record /dev/full -- sh -c 'sleep 0.2'
+rm -f "$T/ran"
+$EBB watch -i 50ms -- sh -c "sleep 0.3; touch $T/ran; exit 3" >/dev/full 2>"$T/lost.err"; rc=$?
+n=$(grep -c '^ebb watch: standard output: No space left on device; the watch goes on' "$T/lost.err")
+[ $rc -eq 3 ] && [ -e "$T/ran" ] && [ "$n" -eq 1 ] ||
+    fail "launch mode, stdout failing: status $rc, expected 3, the command's end, one message:" \
+        "$(cat "$T/lost.err")"
+expect 5 "standard output: No space left on device" to_full $EBB watch -i 50ms -- sh -c 'sleep 0.2'
+
+# ---- nothing of the user's is truncated before the run is known to work ----
+printf '0,1\n1,2\n' >"$T/run.csv"
+cp "$T/run.csv" "$T/run.orig"
+expect 2 "--record file '$T/run.csv' is the --replay file" \
+    $EBB watch --replay "$T/run.csv" --record "$T/run.csv"
+expect 2 "--plot file '$T/run.csv' is the --replay file" \
+    $EBB watch --replay "$T/run.csv" --plot "$T/run.csv"
+expect 2 "--record file '$T/run.csv' is the --replay file" \
+    sh -c "$EBB watch --replay - --record '$T/run.csv' <'$T/run.csv'"
+expect 2 "--plot file '$T/both' is the --record file" \
+    $EBB watch --record "$T/both" --plot "$T/both" $SLEEPER
+cmp -s "$T/run.csv" "$T/run.orig" || fail "the replay file was changed: $(cat "$T/run.csv")"
+[ ! -e "$T/both" ] || fail "a run that never started left '$T/both' behind"
+echo keep >"$T/keep.csv"
+expect 127 "cannot run '/nonexistent/cmd'" $EBB watch --record "$T/keep.csv" -- /nonexistent/cmd
+expect 5 "cannot open replay file" \
+    $EBB watch --replay "$T/missing.csv" --record "$T/keep.csv"
+expect 5 "cannot listen on 192.0.2.1:1" \
+    $EBB watch --plot "$T/keep.csv" --listen 192.0.2.1:1 $SLEEPER
+expect 5 "cannot listen on 192.0.2.1:1" \
+    $EBB watch --record "$T/keep.csv" --listen 192.0.2.1:1 $SLEEPER
+[ "$(cat "$T/keep.csv")" = keep ] || fail "a run that could not start emptied keep.csv"
+expect 127 "cannot run" \
+    $EBB watch --record "$T/new.csv" --plot "$T/new.svg" -- /nonexistent/cmd
+[ ! -e "$T/new.csv" ] && [ ! -e "$T/new.svg" ] ||
+    fail "a run that never started left new files behind"
+
+# ---- the launched command and --on-alert hooks inherit none of our files ----
+$EBB watch -q -i 50ms --record "$T/fd.csv" --plot "$T/fd.svg" \
+    -- sh -c "ls -l /proc/\$\$/fd >$T/cmd.fds" 2>/dev/null
+$EBB watch -q --replay "$T/spikes.csv" --record "$T/fd.csv" --plot "$T/fd.svg" \
+    --on-alert "ls -l /proc/\$\$/fd >>$T/hook.fds" >/dev/null 2>&1
+[ -s "$T/cmd.fds" ] && [ -s "$T/hook.fds" ] || fail "no descriptor listing from the command or hook"
+! grep -E 'fd\.(csv|svg)|spikes\.csv' "$T/cmd.fds" "$T/hook.fds" ||
+    fail "descriptors leaked into the command or a hook"
+
+# ---- the chart stays XML whatever bytes its title holds (a replay file's name here) ----
+ctl="$T/ctl"$'\x01\xff'".csv"
+cp "$T/run.csv" "$ctl"
+$EBB watch -q --replay "$ctl" --plot "$T/ctl.svg" 2>/dev/null || fail "replay of '$ctl' failed"
+if command -v python3 >/dev/null; then
+    python3 -c 'import sys, xml.dom.minidom as m; m.parse(sys.argv[1])' "$T/ctl.svg" ||
+        fail "the chart of a replay file with control characters in its name is not XML"
+else
+    echo "note: python3 missing; the chart's XML is not parsed"
+fi
 
 # ---- a hung --on-alert command holds the exit by at most 5 s, and is left running ----
 start=$(date +%s%N)

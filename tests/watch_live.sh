@@ -3,8 +3,9 @@
 # interval 1/60 s, baseline window 0.5 s (30 s / 60), leak window 5 s (5 min / 60), and leak
 # rates 60x (10 MB/min -> 10 MB/s). So "reported within 2 minutes" becomes "within 2 s".
 # Covers: leak detection time and ETA (10 and 2 MB/min), no false alarm on a sawtooth, --on-alert
-# with the PID, a process exiting mid-watch, launch mode (status, signal forwarding), /metrics
-# on loopback and a port in use, permission denied.
+# with the PID, a process exiting mid-watch, launch mode (status, signal forwarding), INT/TERM
+# ending the run promptly whatever it is doing, /metrics on loopback and a port in use,
+# permission denied.
 set -u
 cd "$(dirname "$0")/.."
 B=${EBB_BUILD:-build}
@@ -50,8 +51,54 @@ kill -TERM $launcher
 wait $launcher; rc=$?
 [ $rc -eq 42 ] || fail "SIGTERM not forwarded to the command (status $rc, expected 42)"
 
-# /metrics on loopback (port 0: the kernel picks a free one), with a bash /dev/tcp client.
+# INT/TERM end the run promptly in every phase, not only while it sleeps between samples: waiting
+# on a silent pipe or for a FIFO's other end, replaying, writing to a stalled pipe, waiting for
+# hooks. stops SIGNAL PID STATUS WHAT: PID must end within 2 s of SIGNAL with STATUS (a watchdog
+# kills it after 5 s, so that a regression fails rather than hangs).
+stops() {
+    local sig=$1 pid=$2 want=$3 what=$4 start rc took dog
+    sleep 0.4
+    start=$(date +%s%N)
+    kill -"$sig" "$pid"
+    (sleep 5; kill -KILL "$pid" 2>/dev/null) & dog=$!
+    wait "$pid"; rc=$?
+    took=$((($(date +%s%N) - start) / 1000000))
+    kill $dog 2>/dev/null; wait $dog 2>/dev/null
+    [ $rc -eq "$want" ] && [ $took -lt 2000 ] ||
+        fail "$what: SIG$sig ended it after $took ms with status $rc (expected $want within 2 s)"
+}
+mkfifo "$T/in" "$T/in2" "$T/rec" "$T/out"
+sleep 30 >"$T/in" & pids+=($!)
+$EBB watch --replay "$T/in" >/dev/null 2>&1 &
+stops INT $! 0 "replay from a silent pipe"
+$EBB watch --replay "$T/in2" >/dev/null 2>&1 &
+stops TERM $! 0 "replay waiting for a writer"
 sleep 60 & target=$!; pids+=($target)
+$EBB watch --record "$T/rec" $target >/dev/null 2>&1 &
+stops INT $! 0 "--record to a FIFO without a reader"
+$EBB watch --record "$T/rec" -- touch "$T/launched" >/dev/null 2>&1 &
+stops TERM $! 0 "launch mode, --record to a FIFO without a reader"
+[ ! -e "$T/launched" ] || fail "a watch stopped before it began launched its command"
+awk 'BEGIN { for (t = 0; t < 600000; t++) printf "%d,%d\n", t, 100000000 + t % 97 * 10000 }' \
+    >"$T/long.csv"
+$EBB watch -q --replay "$T/long.csv" >/dev/null 2>&1 &
+stops INT $! 0 "a long replay"
+# The write a stop cuts short is lost output: said, and status 5.
+sleep 30 <"$T/out" & pids+=($!)
+$EBB watch --replay "$T/long.csv" >"$T/out" 2>"$T/stalled.err" &
+stops TERM $! 5 "a replay writing to a stalled pipe"
+grep -q "^ebb watch: standard output: Interrupted system call$" "$T/stalled.err" ||
+    fail "no word of the output a stop cut short: $(cat "$T/stalled.err")"
+awk 'BEGIN { for (t = 0; t <= 70; t++) printf "%d,%d\n", t, (t >= 60 && t < 65) ? 3e8 : 1e8 }' \
+    >"$T/spike.csv"
+$EBB watch -q --replay "$T/spike.csv" --on-alert "echo \$\$ >$T/hook.pid; exec sleep 30" \
+    >/dev/null 2>"$T/hook.err" &
+stops INT $! 1 "waiting for a hung hook"
+grep -q -- "--on-alert command still running after a stop signal; left running" "$T/hook.err" ||
+    fail "no word of the hook left running: $(cat "$T/hook.err")"
+kill "$(cat "$T/hook.pid")" 2>/dev/null || fail "the hook was not left running"
+
+# /metrics on loopback (port 0: the kernel picks a free one), with a bash /dev/tcp client.
 $EBB watch -q -i 50ms --listen 127.0.0.1:0 $target 2>"$T/http.err" &
 server=$!; pids+=($server)
 port=

@@ -3,8 +3,11 @@
  * --max-rss needs one sample. --max-ratio and --max-leak-rate need a short series: samples every
  * --interval for --for (default 5 s at 250 ms when either is given). The ratio is the last sample
  * over the median of the series; the growth rate is the Theil–Sen slope of the series, counted
- * only when at least 80% of its pairs rise, so noise never fails a probe. Errors (no such
- * process, permission, bad arguments) have their own exit statuses, distinct from "unhealthy".
+ * only when at least 80% of its pairs rise, so noise never fails a probe. The series keeps to a
+ * fixed schedule (sample k at k x interval), so --for 3s spans 3.0 s. Errors (no such process,
+ * permission, bad arguments, a series too short for what was asked) have their own exit
+ * statuses, distinct from "unhealthy", and are a message on stderr: stdout carries only the
+ * probe's one line.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -17,6 +20,7 @@
 #include "commands.h"
 #include "watch.h"
 #include "watch_detect.h"
+#include "watch_files.h"
 #include "watch_proc.h"
 #include "watch_units.h"
 
@@ -39,7 +43,8 @@ static const char usage_text[] =
     "    --max-rss SIZE         unhealthy when RSS > SIZE\n"
     "    --max-ratio R          unhealthy when RSS / median of the series > R\n"
     "    --max-leak-rate RATE   unhealthy when steady growth > RATE (e.g. 1M/min, 20K/s)\n"
-    "    --for DUR              length of the series (5s when a ratio or rate is checked)\n"
+    "    --for DUR              length of the series (5s when a ratio or rate is checked; it\n"
+    "                           must hold at least 3 samples then)\n"
     "    -i, --interval DUR     time between samples of the series (250ms)\n"
     "    -h, --help             this text\n"
     "    SIZE: 512M, 2G, 1.5GiB, 4096 (K/M/G/T and KiB.. = 1024^n, KB/MB.. = 1000^n).\n"
@@ -47,11 +52,12 @@ static const char usage_text[] =
     "EXIT STATUS\n"
     "    0    healthy\n"
     "    1    unhealthy: a limit was crossed\n"
-    "    2    usage error: bad option, malformed size, rate, duration or PID, or the PID of a\n"
-    "         kernel thread\n"
+    "    2    usage error: bad option, malformed size, rate, duration or PID, a series of\n"
+    "         fewer than 3 or more than 4096 samples, or the PID of a kernel thread\n"
     "    3    no such process, or it exited during the check\n"
     "    4    permission denied reading the process\n"
-    "    5    runtime error\n"
+    "    5    runtime error, standard output unable to take the line (or --help)\n"
+    "    Errors are a message on stderr; stdout then stays empty.\n"
     "\n"
     "EXAMPLES\n"
     "    ebb check 4242 --max-rss 1.5GiB\n"
@@ -104,6 +110,32 @@ static int parse_one(int c, const char *arg, struct check_opts *o) {
     }
 }
 
+#define MAX_SERIES 4096
+
+/* Samples in the series: one at 0, then one every interval up to --for. */
+static double series_length(const struct check_opts *o) {
+    return floor(o->span / o->interval + 1e-9) + 1;
+}
+
+/* A ratio or a growth rate needs a series of three samples or more; a series must fit. */
+static int check_series(const struct check_opts *o) {
+    char msg[256];
+    double n = series_length(o);
+    if ((o->has_ratio || o->has_rate) && n < 3) {
+        snprintf(msg, sizeof msg,
+                 "%s needs a series of at least 3 samples, and --for %gs at --interval %gs takes "
+                 "%.0f (make --for at least 2 intervals)",
+                 o->has_ratio ? "--max-ratio" : "--max-leak-rate", o->span, o->interval, n);
+        return usage_error("%s", msg);
+    }
+    if (n > MAX_SERIES) {
+        snprintf(msg, sizeof msg, "--for %gs at --interval %gs takes more than %d samples", o->span,
+                 o->interval, MAX_SERIES);
+        return usage_error("%s", msg);
+    }
+    return 0;
+}
+
 /* 0 to go on, -1 after --help, or an exit status. */
 static int parse_options(int argc, char **argv, struct check_opts *o) {
     static const struct option longopts[] = {
@@ -121,6 +153,7 @@ static int parse_options(int argc, char **argv, struct check_opts *o) {
     int c;
     while ((c = getopt_long(argc, argv, "i:h", longopts, NULL)) != -1) {
         if (c == 'h') {
+            errno = 0;
             fputs(usage_text, stdout);
             return -1;
         }
@@ -128,62 +161,71 @@ static int parse_options(int argc, char **argv, struct check_opts *o) {
         if (rc) return rc;
     }
     if (argc - optind != 1) return usage_error("%s", "expected exactly one PID");
-    double pid;
-    if (ebb_parse_number(argv[optind], 1, 4194304, &pid) || pid != floor(pid))
-        return usage_error("invalid PID '%s'", argv[optind]);
-    o->pid = (pid_t)pid;
+    int pid;
+    if (ebb_parse_pid(argv[optind], &pid)) return usage_error("invalid PID '%s'", argv[optind]);
+    o->pid = pid;
     if (o->span < 0) o->span = o->has_ratio || o->has_rate ? 5 : 0;
-    return 0;
+    return check_series(o);
 }
 
-static int read_failure(pid_t pid, int err) {
+/* during: whether the series had begun, so that a process gone meanwhile is said to have exited. */
+static int read_failure(pid_t pid, int err, int during) {
     if (err == -ESRCH) {
-        printf("unknown: process %d does not exist\n", (int)pid);
+        fprintf(stderr, "ebb check: process %d %s\n", (int)pid,
+                during ? "exited during the check" : "does not exist");
         return EBB_EXIT_GONE;
     }
     if (err == -EINVAL) {
-        printf("unknown: process %d is a kernel thread: it has no memory of its own\n", (int)pid);
+        fprintf(stderr, "ebb check: process %d is a kernel thread: it has no memory of its own\n",
+                (int)pid);
         return EBB_EXIT_USAGE;
     }
     if (err == -EACCES) {
-        printf("unknown: permission denied reading process %d (run as its owner or root)\n",
-               (int)pid);
+        fprintf(stderr,
+                "ebb check: permission denied reading process %d (run as its owner or root)\n",
+                (int)pid);
         return EBB_EXIT_DENIED;
     }
-    printf("unknown: cannot read /proc/%d\n", (int)pid);
+    fprintf(stderr, "ebb check: cannot read /proc/%d\n", (int)pid);
     return EBB_EXIT_RUNTIME;
 }
 
-static void sleep_seconds(double s) {
-    struct timespec ts = {(time_t)s, (long)((s - floor(s)) * 1e9)};
-    while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {
-    }
+static double seconds_since(const struct timespec *start) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
 }
 
-#define MAX_SERIES 4096
+/* Sleeps until `offset` seconds after `start` (CLOCK_MONOTONIC): sample k is due at k x interval
+ * whatever the previous reads took, so the series spans all of --for. */
+static void sleep_until(const struct timespec *start, double offset) {
+    double whole = floor(offset);
+    struct timespec at = {start->tv_sec + (time_t)whole,
+                          start->tv_nsec + (long)((offset - whole) * 1e9)};
+    if (at.tv_nsec >= 1000000000L) at.tv_sec++, at.tv_nsec -= 1000000000L;
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &at, NULL) == EINTR) {
+    }
+}
 
 struct series {
     double t[MAX_SERIES], y[MAX_SERIES];
     size_t n;
 };
 
-/* Samples the process for o->span seconds (at least once). 0 or a read error. */
+/* Samples the process over o->span seconds (at least once). 0 or a read error. */
 static int measure(const struct check_opts *o, struct series *s) {
-    struct timespec start, now;
+    struct timespec start;
     clock_gettime(CLOCK_MONOTONIC, &start);
-    s->n = 0;
-    for (;;) {
+    size_t n = (size_t)series_length(o);
+    for (s->n = 0; s->n < n; s->n++) {
+        if (s->n) sleep_until(&start, (double)s->n * o->interval);
         struct ebb_proc_sample p;
         int err = ebb_proc_read(o->pid, 0, NULL, NULL, &p);
         if (err) return err;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        double t =
-            (double)(now.tv_sec - start.tv_sec) + (double)(now.tv_nsec - start.tv_nsec) / 1e9;
-        s->t[s->n] = t;
-        s->y[s->n++] = (double)p.rss;
-        if (t + o->interval > o->span + 1e-9 || s->n == MAX_SERIES) return 0;
-        sleep_seconds(o->interval);
+        s->t[s->n] = seconds_since(&start);
+        s->y[s->n] = (double)p.rss;
     }
+    return 0;
 }
 
 /* Steady growth rate of the series, 0 when it does not rise steadily. */
@@ -203,10 +245,10 @@ static double growth_rate(const struct series *s) {
 int ebb_cmd_check(int argc, char **argv) {
     struct check_opts o;
     int code = parse_options(argc, argv, &o);
-    if (code) return code < 0 ? EBB_EXIT_OK : code;
+    if (code) return code < 0 ? ebb_stdout_status("ebb check", EBB_EXIT_OK) : code;
     static struct series s;
     int err = measure(&o, &s);
-    if (err) return read_failure(o.pid, err);
+    if (err) return read_failure(o.pid, err, s.n > 0);
     double rss = s.y[s.n - 1], copy[MAX_SERIES];
     memcpy(copy, s.y, s.n * sizeof *copy);
     double median = ebb_median(copy, s.n), ratio = median > 0 ? rss / median : 1;
@@ -226,5 +268,5 @@ int ebb_cmd_check(int argc, char **argv) {
         printf(" ratio %.2f growth %s/s over %.1fs", ratio, ebb_format_bytes(b, sizeof b, rate),
                s.t[s.n - 1]);
     printf("%s%s\n", *why ? " --" : "", why);
-    return *why ? EBB_EXIT_ALERT : EBB_EXIT_OK;
+    return ebb_stdout_status("ebb check", *why ? EBB_EXIT_ALERT : EBB_EXIT_OK);
 }

@@ -5,11 +5,17 @@
  * history for --plot, a line for --record, and alerts (--on-alert hooks, rate-limited by
  * --cooldown measured in sample time, so replays behave like live runs).
  *
- * Signals stay blocked except while we sleep in ppoll(), so every handler runs at one known
- * point of the loop and a SIGCHLD can never slip in between a check and the sleep. When we
- * launched the command, INT/TERM/HUP/QUIT/USR1/USR2 sent to us by a process (si_code <= 0) are
- * forwarded to it; those the terminal sends reach the command through its process group anyway.
- * The command's exit ends the watch, and its status becomes ours.
+ * Start-up checks everything that can fail (the process, the replay input, the output paths, the
+ * listener, the command) before any file of the user's is truncated; see watch_files.h.
+ *
+ * Signals: the handlers only set flags (and forward), so they may run at any point, and a stop
+ * signal interrupts whatever blocks (an open of a FIFO, a write to a stalled pipe: no SA_RESTART)
+ * so the run ends promptly in every phase. Waits for time or input are ppoll() calls entered with
+ * the handled signals held from the check of the flags onwards; ppoll releases them atomically,
+ * so none can slip in between a check and the sleep. When we launched the command,
+ * INT/TERM/HUP/QUIT/USR1/USR2 sent to us by a process (si_code <= 0) are forwarded to it (and
+ * then restart what they interrupt); those the terminal sends reach the command through its
+ * process group anyway. The command's exit ends the watch, and its status becomes ours.
  *
  * Cost per sample: one small /proc read (status: counters the kernel keeps), a few cgroup files
  * when there is a cgroup v2 memory controller, and one detector step (well under a millisecond).
@@ -23,6 +29,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -33,6 +40,7 @@
 #include "commands.h"
 #include "watch.h"
 #include "watch_detect.h"
+#include "watch_files.h"
 #include "watch_http.h"
 #include "watch_plot.h"
 #include "watch_proc.h"
@@ -63,14 +71,16 @@ static const char usage_text[] =
     "    to it, and ebb exits with its status.\n"
     "\n"
     "OPTIONS\n"
-    "    -i, --interval DUR        time between samples (1s)\n"
+    "    -i, --interval DUR        time between samples (1s); at most --baseline-window /\n"
+    "                              (2 x --confirm) and --leak-window / 10, or a detector could\n"
+    "                              never fire\n"
     "    -b, --baseline-window DUR window of the rolling median (30s)\n"
     "    -w, --leak-window DUR     longest window of the leak slope (5m)\n"
     "    -L, --levels L,M,S        ratios entering light, medium, severe (1.3,1.8,2.5)\n"
     "        --hysteresis F        leave a level below ratio*(1-F) (0.05)\n"
     "        --confirm N           samples in a row to enter or leave a state (3)\n"
     "    -l, --limit SIZE          memory limit for the time left (also the cgroup's, if any)\n"
-    "    -d, --duration DUR        stop after DUR (PID and replay modes)\n"
+    "    -d, --duration DUR        stop DUR after the first sample (PID and replay modes)\n"
     "    -j, --json                one JSON object per sample on stdout\n"
     "    -q, --quiet               print alerts only (text mode)\n"
     "        --listen [ADDR:]PORT  serve Prometheus metrics at /metrics (ADDR default 127.0.0.1)\n"
@@ -90,18 +100,23 @@ static const char usage_text[] =
     "    -h, --help                this text\n"
     "    SIZE: 512M, 2G, 1.5GiB, 4096 (K/M/G/T and KiB.. = 1024^n, KB/MB.. = 1000^n).\n"
     "    DUR: 500ms, 30s, 5m, 1h (a bare number is seconds).\n"
-    "\n"
+    "\n";
+
+/* A second part: ISO C compilers need only take string literals of 4095 characters. */
+static const char usage_text_end[] =
     "EXIT STATUS\n"
     "    0    finished (signal, --duration, end of replay) and no alert was raised\n"
     "    1    finished, and at least one alert was raised\n"
-    "    2    usage error: bad option, malformed size/duration/PID, garbage in the replay file,\n"
-    "         a kernel thread's PID\n"
+    "    2    usage error: bad option, malformed size/duration/PID, an --interval too long for\n"
+    "         the windows, --record or --plot naming the replay file, garbage in the replay\n"
+    "         file, a kernel thread's PID\n"
     "    3    no such process, or the process exited while watched\n"
     "    4    permission denied reading the process\n"
-    "    5    runtime error: port in use, cannot read or write a file (--plot or --record\n"
-    "         failing at the end turns 0 or 1 into 5), cannot fork\n"
+    "    5    runtime error: port in use, cannot read or write a file or standard output (a\n"
+    "         failure at the end turns 0 or 1 into 5), cannot fork; --help unable to write\n"
     "    127  -- COMMAND could not be executed; otherwise the command's own status (128+N when\n"
-    "         killed by signal N)\n"
+    "         killed by signal N); if standard output or --record fails meanwhile, the watch\n"
+    "         goes on without it and a status of 0 becomes 5\n"
     "\n"
     "EXAMPLES\n"
     "    ebb watch 4242\n"
@@ -133,20 +148,42 @@ static int positive_duration(const char *s, double *out) {
     return ebb_parse_duration(s, out) == 0 && *out > 0 ? 0 : -1;
 }
 
+/* Exactly three comma-separated ratios: an empty field is an error, not a separator to skip. */
 static int parse_levels(const char *s, double levels[3]) {
-    char buf[128];
-    if (strlen(s) >= sizeof buf) return -1;
-    strcpy(buf, s);
-    char *save = NULL, *tok = strtok_r(buf, ",", &save);
-    for (int k = 0; k < 3; k++, tok = strtok_r(NULL, ",", &save))
-        if (!tok || ebb_parse_number(tok, 1, 1000, &levels[k]) < 0) return -1;
-    return tok ? -1 : 0;
+    for (int k = 0; k < 3; k++) {
+        char field[64];
+        size_t n = strcspn(s, ",");
+        if (n == 0 || n >= sizeof field) return -1;
+        memcpy(field, s, n);
+        field[n] = '\0';
+        if (ebb_parse_number(field, 1, 1000, &levels[k]) < 0) return -1;
+        s += n;
+        if (k < 2 && *s++ != ',') return -1;
+    }
+    return *s ? -1 : 0;
 }
 
-static int parse_pid(const char *s, pid_t *pid) {
-    double v;
-    if (ebb_parse_number(s, 1, 4194304, &v) < 0 || v != floor(v)) return -1;
-    *pid = (pid_t)v;
+/* Samples too far apart for a detector to work are refused: a watch that cannot alert would pass
+ * for a healthy process. */
+static int check_spacing(const struct options *o) {
+    char msg[320];
+    const struct ebb_detect_config *d = &o->det;
+    if (o->interval > ebb_detect_max_level_spacing(d) * (1 + 1e-9)) {
+        snprintf(msg, sizeof msg,
+                 "--baseline-window %gs is too short for --interval %gs: --confirm %u high "
+                 "samples in a row must stay a minority of it, or its median follows them and no "
+                 "spike is seen; make it at least 2 x %u intervals (%gs)",
+                 d->baseline_window, o->interval, d->confirm, d->confirm,
+                 o->interval * 2 * d->confirm);
+        return usage_error("%s", msg);
+    }
+    if (o->interval > ebb_detect_max_leak_spacing(d) * (1 + 1e-9)) {
+        snprintf(msg, sizeof msg,
+                 "--leak-window %gs is too short for --interval %gs: no leak could ever be "
+                 "reported; make it at least 10 intervals (%gs)",
+                 d->leak_window, o->interval, o->interval * 10);
+        return usage_error("%s", msg);
+    }
     return 0;
 }
 
@@ -278,7 +315,9 @@ static int parse_options(int argc, char **argv, struct options *o) {
     int c;
     while ((c = getopt_long(argc, argv, "i:b:w:L:l:d:jqh", longopts, NULL)) != -1) {
         if (c == 'h') {
+            errno = 0;
             fputs(usage_text, stdout);
+            fputs(usage_text_end, stdout);
             return -1;
         }
         int rc = parse_option(c, optarg, o);
@@ -290,18 +329,25 @@ static int parse_options(int argc, char **argv, struct options *o) {
     if (o->cmd && !o->cmd[0]) return usage_error("%s", "no command after --");
     if (o->cmd && o->duration > 0)
         return usage_error("%s", "--duration does not apply to -- COMMAND");
-    if (optind < argc && parse_pid(argv[optind], &o->pid))
+    int pid;
+    if (optind < argc && ebb_parse_pid(argv[optind], &pid))
         return usage_error("invalid PID '%s'", argv[optind]);
+    if (optind < argc) o->pid = pid;
     if (ebb_detect_config_check(&o->det))
         return usage_error("%s", "--levels must be three increasing ratios above 1");
-    return 0;
+    return o->replay ? 0 : check_spacing(o);
 }
 
 /* ---- signals ----------------------------------------------------------------------------------
  */
 
-static volatile sig_atomic_t stop_requested, child_changed;
+/* stop_signals counts the signals that asked the run to stop (a count, so that a wait begun after
+ * the first one can tell a second one apart). */
+static volatile sig_atomic_t stop_signals, child_changed;
 static volatile pid_t forward_to;
+/* orig_mask: the caller's; run_mask: it with the handled signals deliverable (the run's mask);
+ * hold_mask: it with them blocked, from the check of a flag to the ppoll() that waits for it. */
+static sigset_t orig_mask, run_mask, hold_mask;
 
 static void on_signal(int sig, siginfo_t *info, void *ctx) {
     (void)ctx;
@@ -310,67 +356,71 @@ static void on_signal(int sig, siginfo_t *info, void *ctx) {
     } else if (forward_to > 0) {
         if (info->si_code <= 0) kill(forward_to, sig); /* sent by a process, not the terminal */
     } else {
-        stop_requested = 1;
+        stop_signals++;
     }
 }
 
 static const int handled_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGCHLD};
+#define N_HANDLED (sizeof handled_signals / sizeof handled_signals[0])
 
-/* Installs the handlers with every handled signal blocked; *wait_mask is what ppoll unblocks. */
-static void setup_signals(sigset_t *orig_mask, sigset_t *wait_mask) {
-    sigset_t block;
-    sigemptyset(&block);
+/* forwarding: once signals go to a launched command they no longer stop the run, so what they
+ * interrupt is restarted (SA_RESTART) rather than failed. SIGCHLD always restarts: a hook that
+ * ends must not break a write. */
+static void install_handlers(int forwarding) {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_sigaction = on_signal;
-    sa.sa_flags = SA_SIGINFO;
     sigfillset(&sa.sa_mask);
-    for (size_t i = 0; i < sizeof handled_signals / sizeof handled_signals[0]; i++) {
+    for (size_t i = 0; i < N_HANDLED; i++) {
+        int restart = forwarding || handled_signals[i] == SIGCHLD;
+        sa.sa_flags = SA_SIGINFO | (restart ? SA_RESTART : 0);
         sigaction(handled_signals[i], &sa, NULL);
-        sigaddset(&block, handled_signals[i]);
     }
-    signal(SIGPIPE, SIG_IGN);
-    sigprocmask(SIG_BLOCK, &block, orig_mask);
-    *wait_mask = *orig_mask;
-    for (size_t i = 0; i < sizeof handled_signals / sizeof handled_signals[0]; i++)
-        sigdelset(wait_mask, handled_signals[i]);
+}
+
+static void setup_signals(void) {
+    sigprocmask(SIG_SETMASK, NULL, &orig_mask);
+    run_mask = hold_mask = orig_mask;
+    for (size_t i = 0; i < N_HANDLED; i++) {
+        sigdelset(&run_mask, handled_signals[i]);
+        sigaddset(&hold_mask, handled_signals[i]);
+    }
+    install_handlers(0);
+    signal(SIGPIPE, SIG_IGN); /* a closed stdout is an error we report, not a silent death */
+    sigprocmask(SIG_SETMASK, &run_mask, NULL);
+}
+
+static void hold_signals(void) {
+    sigprocmask(SIG_SETMASK, &hold_mask, NULL);
+}
+
+static void release_signals(void) {
+    sigprocmask(SIG_SETMASK, &run_mask, NULL);
 }
 
 /* In a freshly forked child: the signal state the user expects of a new process. */
-static void reset_child_signals(const sigset_t *orig_mask) {
-    for (size_t i = 0; i < sizeof handled_signals / sizeof handled_signals[0]; i++)
+static void reset_child_signals(void) {
+    for (size_t i = 0; i < N_HANDLED; i++)
         signal(handled_signals[i], SIG_DFL);
     signal(SIGPIPE, SIG_DFL);
-    sigprocmask(SIG_SETMASK, orig_mask, NULL);
+    sigprocmask(SIG_SETMASK, &orig_mask, NULL);
 }
 
-/* ---- launching --------------------------------------------------------------------------------
- */
+static double monotonic_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
-/* Forks and execs cmd; reports exec failure through a close-on-exec pipe. */
-static pid_t launch(char **cmd, const sigset_t *orig_mask, int *exec_errno) {
-    int fds[2];
-    if (pipe2(fds, O_CLOEXEC) < 0) return -1;
-    pid_t pid = fork();
-    if (pid == 0) {
-        reset_child_signals(orig_mask);
-        execvp(cmd[0], cmd);
-        int e = errno;
-        (void)!write(fds[1], &e, sizeof e);
-        _exit(EBB_EXIT_NOEXEC);
+/* Waits until `when` (monotonic seconds), a SIGCHLD, or a stop signal beyond the first `stops`. */
+static void pause_until(double when, sig_atomic_t stops) {
+    hold_signals();
+    double left;
+    while (stop_signals == stops && !child_changed && (left = when - monotonic_now()) > 0) {
+        struct timespec ts = {(time_t)left, (long)((left - floor(left)) * 1e9)};
+        ppoll(NULL, 0, &ts, &run_mask);
     }
-    close(fds[1]);
-    *exec_errno = 0;
-    if (pid > 0 && read(fds[0], exec_errno, sizeof *exec_errno) != sizeof *exec_errno)
-        *exec_errno = 0;
-    close(fds[0]);
-    return pid;
-}
-
-static int exit_status_of(int status) {
-    if (WIFEXITED(status)) return WEXITSTATUS(status);
-    if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-    return EBB_EXIT_RUNTIME;
+    release_signals();
 }
 
 /* ---- the run ------------------------------------------------------------------------------------
@@ -378,21 +428,25 @@ static int exit_status_of(int status) {
 
 #define MAX_HOOKS 32
 
+/* What prepare() returns when a stop signal came before the run began: end as "finished". */
+#define STOPPED (-1)
+
 struct run {
     struct options *o;
     struct ebb_detector det;
     struct ebb_history hist;
     struct ebb_http *http;
-    FILE *record, *plot;
-    sigset_t orig_mask, wait_mask;
-    pid_t child;            /* launched command, or 0 */
-    pid_t hooks[MAX_HOOKS]; /* running --on-alert commands */
+    struct ebb_replay replay;
+    struct ebb_outfile record, plot; /* record.f once recording */
+    pid_t child;                     /* launched command, or 0 */
+    int command_status;              /* its exit status once it has ended, else -1 */
+    pid_t hooks[MAX_HOOKS];          /* running --on-alert commands */
     char cg_root[4096], cg_dir[4096];
     int has_cgroup;
+    int stdout_lost, record_lost; /* failed mid-run (launch mode goes on without them) */
+    int warned_levels, warned_leak;
     uint64_t samples, alerts, last_oom_kill;
     double last_hook_t; /* sample time of the last hook run, or -inf */
-    int exit_status;    /* set when the run must end */
-    int done;
 };
 
 struct sample {
@@ -401,19 +455,55 @@ struct sample {
     int live;
 };
 
-/* A file the user asked for (--record, --plot) cannot be written: says so, and returns the
- * exit status. An exit that said "all went well" (0, or 1 for an alert) becomes 5; a launched
- * command's own status stays unless it was 0. */
-static int write_failed(const struct run *r, const char *option, const char *path, int code) {
-    fprintf(stderr, "ebb watch: cannot write --%s file '%s': %s\n", option, path, strerror(errno));
+static int finished_status(const struct run *r) {
+    return r->alerts ? EBB_EXIT_ALERT : EBB_EXIT_OK;
+}
+
+/* The exit status once output the user asked for is lost: an exit that said "all went well"
+ * (0, or 1 for an alert) becomes 5; a launched command's own status stays unless it was 0. */
+static int lost_output_status(const struct run *r, int code) {
     if (code == EBB_EXIT_OK || (code == EBB_EXIT_ALERT && !r->o->cmd)) return EBB_EXIT_RUNTIME;
     return code;
 }
 
-static double monotonic_now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+/* A file the user asked for (--record, --plot) cannot be written: says so (errno says why), and
+ * returns the exit status. */
+static int write_failed(const struct run *r, const char *option, const char *path, int code) {
+    fprintf(stderr, "ebb watch: cannot write --%s file '%s': %s\n", option, path, strerror(errno));
+    return lost_output_status(r, code);
+}
+
+/* Standard output or --record failed mid-run (errno says why; *lost is set): says so once.
+ * Launch mode goes on without that output, since the command is not ours to stop (its status 0
+ * becomes 5 at the end); the other modes end with 5. */
+static int output_lost(const struct run *r, const char *what, int *lost) {
+    *lost = 1;
+    fprintf(stderr, "ebb watch: %s: %s%s\n", what, strerror(errno),
+            r->o->cmd ? "; the watch goes on without it until the command ends" : "");
+    return r->o->cmd ? 0 : EBB_EXIT_RUNTIME;
+}
+
+/* After a sample's lines: 0, or an exit status. A stop signal that cuts short a write to a stalled
+ * pipe loses that write too (stdio drops what failed), so it counts as a failure like any other;
+ * what is left in the buffer is dropped so that exit() does not stall on the pipe again. */
+static int flush_stdout(struct run *r) {
+    if (r->stdout_lost || ebb_flush_stdout() == 0) return 0;
+    int e = errno;
+    __fpurge(stdout);
+    clearerr(stdout);
+    errno = e;
+    return output_lost(r, "standard output", &r->stdout_lost);
+}
+
+static int record_sample(struct run *r, const struct sample *s) {
+    if (!r->record.f || ebb_record_sample(r->record.f, s->t, s->bytes) == 0) return 0;
+    int e = errno;
+    char what[4200];
+    snprintf(what, sizeof what, "cannot write --record file '%s'", r->o->record);
+    errno = e;
+    int code = output_lost(r, what, &r->record_lost);
+    ebb_outfile_close(&r->record); /* it failed already: once is enough to say so */
+    return code;
 }
 
 /* Forgets the --on-alert commands that have ended; returns how many still run. */
@@ -426,21 +516,23 @@ static int reap_hooks(struct run *r) {
     return running;
 }
 
-/* At exit: gives running --on-alert commands HOOK_GRACE seconds to end, then leaves them
- * running (a hook that pages someone should not be killed), so a hung hook cannot hold
- * `ebb watch` past --duration by more than that. */
+/* At exit: gives running --on-alert commands HOOK_GRACE seconds to end, or until a stop signal
+ * comes, then leaves them running (a hook that pages someone should not be killed), so a hung
+ * hook cannot hold `ebb watch` past --duration by more than that. */
 #define HOOK_GRACE 5.0
 static void wait_hooks(struct run *r) {
     double deadline = monotonic_now() + HOOK_GRACE;
+    sig_atomic_t stops = stop_signals;
     int running;
-    while ((running = reap_hooks(r)) > 0 && monotonic_now() < deadline) {
-        struct timespec ts = {0, 10 * 1000 * 1000};
-        nanosleep(&ts, NULL);
+    for (;;) {
+        child_changed = 0; /* before reaping, so that an end after it wakes the pause */
+        running = reap_hooks(r);
+        if (!running || stop_signals != stops || monotonic_now() >= deadline) break;
+        pause_until(deadline, stops);
     }
     if (running)
-        fprintf(stderr,
-                "ebb watch: %d --on-alert command%s still running after %.0fs; left running\n",
-                running, running == 1 ? "" : "s", HOOK_GRACE);
+        fprintf(stderr, "ebb watch: %d --on-alert command%s still running after %s; left running\n",
+                running, running == 1 ? "" : "s", stop_signals != stops ? "a stop signal" : "5s");
 }
 
 static void set_env_number(const char *name, double v, int valid) {
@@ -450,6 +542,24 @@ static void set_env_number(const char *name, double v, int valid) {
     else
         buf[0] = '\0';
     setenv(name, buf, 1);
+}
+
+/* In the forked hook: its environment, then sh -c CMD. */
+_Noreturn static void exec_hook(const struct run *r, const char *event, const struct sample *s,
+                                const struct ebb_detect_result *res, double eta) {
+    reset_child_signals();
+    dup2(STDERR_FILENO, STDOUT_FILENO);
+    setenv("EBB_EVENT", event, 1);
+    set_env_number("EBB_PID", r->o->pid, r->o->pid > 0);
+    setenv("EBB_SEVERITY", ebb_severity_name(res->severity), 1);
+    set_env_number("EBB_RATIO", res->ratio, 1);
+    set_env_number("EBB_RSS_BYTES", s->bytes, 1);
+    set_env_number("EBB_BASELINE_BYTES", res->baseline, 1);
+    set_env_number("EBB_LEAK_BYTES_PER_S", res->leak_rate, res->leak);
+    set_env_number("EBB_ETA_S", eta, eta >= 0);
+    set_env_number("EBB_T", s->t, 1);
+    execl("/bin/sh", "sh", "-c", r->o->on_alert, (char *)NULL);
+    _exit(EBB_EXIT_NOEXEC);
 }
 
 /* Runs --on-alert (sh -c) with the event in its environment; its stdout goes to our stderr so a
@@ -464,25 +574,14 @@ static void run_hook(struct run *r, const char *event, const struct sample *s,
         fprintf(stderr, "ebb watch: too many --on-alert commands still running; skipped\n");
         return;
     }
+    hold_signals(); /* the child must not run our handlers before it has reset them */
     pid_t pid = fork();
+    if (pid == 0) exec_hook(r, event, s, res, eta);
+    int e = errno;
+    release_signals();
     if (pid < 0) {
-        fprintf(stderr, "ebb watch: cannot run --on-alert: %s\n", strerror(errno));
+        fprintf(stderr, "ebb watch: cannot run --on-alert: %s\n", strerror(e));
         return;
-    }
-    if (pid == 0) {
-        reset_child_signals(&r->orig_mask);
-        dup2(STDERR_FILENO, STDOUT_FILENO);
-        setenv("EBB_EVENT", event, 1);
-        set_env_number("EBB_PID", r->o->pid, r->o->pid > 0);
-        setenv("EBB_SEVERITY", ebb_severity_name(res->severity), 1);
-        set_env_number("EBB_RATIO", res->ratio, 1);
-        set_env_number("EBB_RSS_BYTES", s->bytes, 1);
-        set_env_number("EBB_BASELINE_BYTES", res->baseline, 1);
-        set_env_number("EBB_LEAK_BYTES_PER_S", res->leak_rate, res->leak);
-        set_env_number("EBB_ETA_S", eta, eta >= 0);
-        set_env_number("EBB_T", s->t, 1);
-        execl("/bin/sh", "sh", "-c", r->o->on_alert, (char *)NULL);
-        _exit(EBB_EXIT_NOEXEC);
     }
     r->hooks[slot] = pid;
     r->last_hook_t = s->t;
@@ -492,7 +591,7 @@ static void run_hook(struct run *r, const char *event, const struct sample *s,
 static void alert(struct run *r, const char *event, const struct sample *s,
                   const struct ebb_detect_result *res, double eta) {
     r->alerts++;
-    if (!r->o->json) {
+    if (!r->o->json && !r->stdout_lost) {
         char rss[32], base[32];
         printf("ALERT %s: t=%.1fs severity %s, rss %s, baseline %s, ratio %.2f\n", event, s->t,
                ebb_severity_name(res->severity), ebb_format_bytes(rss, sizeof rss, s->bytes),
@@ -608,22 +707,21 @@ static int handle_sample(struct run *r, const struct sample *s) {
     if (oom)
         snprintf(events + strlen(events), sizeof events - strlen(events), "%s\"oom_kill\"",
                  *events ? "," : "");
-    if (r->o->json)
+    errno = 0; /* what a failed printf leaves here is what flush_stdout reports */
+    if (r->o->json && !r->stdout_lost)
         print_json(r, s, &res, eta, events);
-    else if (!r->o->quiet)
+    else if (!r->o->quiet && !r->stdout_lost)
         print_text(s, &res, eta);
     if (res.level_entered) alert(r, level_event[res.severity], s, &res, eta);
     if (res.leak_started) alert(r, "leak", s, &res, eta);
     if (oom) alert(r, "oom_kill", s, &res, eta);
-    fflush(stdout);
+    int code = flush_stdout(r);
     if (r->http) publish(r, s, &res, eta);
-    if (r->plot &&
+    if (r->plot.path &&
         ebb_history_push(&r->hist, s->t, s->bytes, res.baseline, res.severity, res.leak) < 0)
         fprintf(stderr, "ebb watch: out of memory for the plot history; it will stop early\n");
-    if (r->record && ebb_record_sample(r->record, s->t, s->bytes) < 0) {
-        return write_failed(r, "record", r->o->record, EBB_EXIT_OK);
-    }
-    return 0;
+    int record_code = record_sample(r, s);
+    return code ? code : record_code;
 }
 
 /* ---- live sampling --------------------------------------------------------------------------- */
@@ -651,109 +749,130 @@ static int read_failure(const struct run *r, int err) {
     return EBB_EXIT_RUNTIME;
 }
 
-/* If the launched command has ended: its exit status, else -1. */
-static int child_finished(struct run *r) {
-    int status;
-    if (r->child <= 0 || waitpid(r->child, &status, WNOHANG) != r->child) return -1;
-    r->child = 0;
-    forward_to = 0;
-    int code = exit_status_of(status);
-    fprintf(stderr, "ebb watch: command exited with status %d\n", code);
-    return code;
+static int exit_status_of(int status) {
+    if (WIFEXITED(status)) return WEXITSTATUS(status);
+    if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+    return EBB_EXIT_RUNTIME;
 }
 
-/* Sleeps until `deadline` (monotonic seconds) with signals deliverable; stops early if asked to. */
-static void sleep_until(struct run *r, double deadline) {
-    for (;;) {
-        if (stop_requested || child_changed) return;
-        double left = deadline - monotonic_now();
-        if (left <= 0) return;
-        struct timespec ts = {(time_t)left, (long)((left - floor(left)) * 1e9)};
-        ppoll(NULL, 0, &ts, &r->wait_mask);
+/* Whether the launched command has ended, reaping it (options: WNOHANG, or 0 to wait for it);
+ * its status is then in r->command_status. */
+static int command_ended(struct run *r, int options) {
+    if (r->child <= 0) return r->command_status >= 0;
+    int status;
+    hold_signals(); /* nothing may be forwarded to its PID once reaped: the PID is free for reuse */
+    if (waitpid(r->child, &status, options) == r->child) {
+        r->child = forward_to = 0;
+        r->command_status = exit_status_of(status);
+    }
+    release_signals();
+    if (r->command_status < 0) return 0;
+    fprintf(stderr, "ebb watch: command exited with status %d\n", r->command_status);
+    return 1;
+}
+
+/* Sleeps until `when` (monotonic seconds), or until a stop signal or the command's end. A hook
+ * ending wakes the pause but not the loop: samples keep their schedule. */
+static void sleep_until(struct run *r, double when) {
+    while (!stop_signals && monotonic_now() < when) {
+        child_changed = 0; /* before the check, so that an end after it wakes the pause */
+        if (command_ended(r, WNOHANG)) return;
+        pause_until(when, 0);
     }
 }
 
 static int live_loop(struct run *r) {
     double start = monotonic_now(), next = start;
+    double end = r->o->duration > 0 ? start + r->o->duration : INFINITY;
     const char *root = r->has_cgroup ? r->cg_root : NULL, *dir = r->has_cgroup ? r->cg_dir : NULL;
     for (;;) {
-        child_changed = 0;
-        int code = child_finished(r);
-        if (code >= 0) return code;
-        if (stop_requested) return r->alerts ? EBB_EXIT_ALERT : EBB_EXIT_OK;
+        if (command_ended(r, WNOHANG)) return r->command_status;
+        if (stop_signals) return finished_status(r);
         struct sample s = {0, 0, {0}, 1};
         /* Whole microseconds, so that --record prints exactly the time the detector saw. */
         s.t = floor((monotonic_now() - start) * 1e6) / 1e6;
-        if (r->o->duration > 0 && s.t > r->o->duration + r->o->interval / 2)
-            return r->alerts ? EBB_EXIT_ALERT : EBB_EXIT_OK;
         int err = ebb_proc_read(r->o->pid, r->o->pss, root, dir, &s.proc);
-        if (err == -ESRCH && r->child > 0) {
-            /* Our command is exiting: wait for its status rather than guess. */
-            int status;
-            if (waitpid(r->child, &status, 0) == r->child) {
-                r->child = 0;
-                forward_to = 0;
-                fprintf(stderr, "ebb watch: command exited with status %d\n",
-                        exit_status_of(status));
-                return exit_status_of(status);
-            }
-        }
+        /* Our command is exiting: wait for its status rather than guess. */
+        if (err == -ESRCH && command_ended(r, 0)) return r->command_status;
         if (err) return read_failure(r, err);
         s.bytes = (double)s.proc.rss;
-        if ((code = handle_sample(r, &s)) != 0) return code;
+        int code = handle_sample(r, &s);
+        if (code) return code;
         reap_hooks(r);
         next += r->o->interval;
         double now = monotonic_now();
         if (next < now)
-            next = now; /* we were suspended or overloaded: do not catch up in a burst */
+            next = now;          /* we were suspended or overloaded: do not catch up in a burst */
+        if (next > end + 1e-6) { /* no sample is due before the end: --duration is up then */
+            sleep_until(r, end);
+            return finished_status(r);
+        }
         sleep_until(r, next);
     }
 }
 
-static int replay_loop(struct run *r) {
-    struct ebb_replay rp;
-    char err[256];
-    if (ebb_replay_open(&rp, r->o->replay, err, sizeof err) < 0) {
-        fprintf(stderr, "ebb watch: %s\n", err);
-        return EBB_EXIT_RUNTIME;
+/* Before the replay reads on: waits for input with signals deliverable, so that a stop signal
+ * ends a replay from a pipe that stays silent. Non-zero when asked to stop. */
+static int wait_for_input(int fd, void *arg) {
+    (void)arg;
+    struct pollfd p = {fd, POLLIN, 0};
+    hold_signals();
+    while (!stop_signals && ppoll(&p, 1, NULL, &run_mask) < 0 && errno == EINTR) {
     }
-    int rc, code = 0;
+    release_signals();
+    return stop_signals != 0;
+}
+
+/* A replay has no --interval: when its samples turn out too far apart for a detector to work (what
+ * check_spacing refuses live), says so once each window has been seen. */
+static void warn_if_sparse(struct run *r, double span) {
+    const struct ebb_detect_config *d = &r->o->det;
+    if (r->replay.samples < 2) return;
+    double spacing = span / (double)(r->replay.samples - 1);
+    if (!r->warned_levels && span >= d->baseline_window) {
+        r->warned_levels = 1;
+        if (spacing > ebb_detect_max_level_spacing(d) * (1 + 1e-9))
+            fprintf(stderr,
+                    "ebb watch: warning: %s: samples %.3gs apart on average: spikes go unseen "
+                    "(--baseline-window %gs must span 2 x --confirm %u of them)\n",
+                    r->o->replay, spacing, d->baseline_window, d->confirm);
+    }
+    if (!r->warned_leak && span >= d->leak_window) {
+        r->warned_leak = 1;
+        if (spacing > ebb_detect_max_leak_spacing(d) * (1 + 1e-9))
+            fprintf(stderr,
+                    "ebb watch: warning: %s: samples %.3gs apart on average: no leak can be "
+                    "reported (--leak-window %gs must span 10 of them)\n",
+                    r->o->replay, spacing, d->leak_window);
+    }
+}
+
+static int replay_loop(struct run *r) {
     struct sample s = {0, 0, {0}, 0};
     double first_t = 0; /* --duration counts from the first sample's time */
-    while (!stop_requested && (rc = ebb_replay_next(&rp, &s.t, &s.bytes, err, sizeof err)) == 1) {
-        if (rp.samples == 1) first_t = s.t;
+    char err[256];
+    int rc = 0;
+    while (!stop_signals &&
+           (rc = ebb_replay_next(&r->replay, &s.t, &s.bytes, err, sizeof err)) == 1) {
+        if (r->replay.samples == 1) first_t = s.t;
         if (r->o->duration > 0 && s.t - first_t > r->o->duration) break;
-        if ((code = handle_sample(r, &s)) != 0) break;
+        warn_if_sparse(r, s.t - first_t);
+        int code = handle_sample(r, &s);
+        if (code) return code;
     }
-    if (!code && rc < 0) {
+    if (stop_signals || rc == 1) return finished_status(r);
+    if (rc < 0) {
         fprintf(stderr, "ebb watch: %s\n", err);
-        code = EBB_EXIT_USAGE;
-    } else if (!code && rp.samples == 0) {
-        fprintf(stderr, "ebb watch: %s: no samples\n", r->o->replay);
-        code = EBB_EXIT_USAGE;
+        return rc == EBB_REPLAY_READ_ERROR ? EBB_EXIT_RUNTIME : EBB_EXIT_USAGE;
     }
-    ebb_replay_close(&rp);
-    return code ? code : r->alerts ? EBB_EXIT_ALERT : EBB_EXIT_OK;
+    if (r->replay.samples == 0) {
+        fprintf(stderr, "ebb watch: %s: no samples\n", r->o->replay);
+        return EBB_EXIT_USAGE;
+    }
+    return finished_status(r);
 }
 
 /* ---- set-up and tear-down ------------------------------------------------------------------ */
-
-static int open_outputs(struct run *r) {
-    char err[256];
-    if (r->o->record && !(r->record = fopen(r->o->record, "w")))
-        return write_failed(r, "record", r->o->record, EBB_EXIT_OK);
-    if (r->o->plot && !(r->plot = fopen(r->o->plot, "w")))
-        return write_failed(r, "plot", r->o->plot, EBB_EXIT_OK);
-    if (r->o->listen) {
-        if (!(r->http = ebb_http_start(r->o->listen, err, sizeof err))) {
-            fprintf(stderr, "ebb watch: %s\n", err);
-            return EBB_EXIT_RUNTIME;
-        }
-        fprintf(stderr, "ebb watch: serving metrics on port %d at /metrics\n",
-                ebb_http_port(r->http));
-    }
-    return 0;
-}
 
 /* The first read tells a missing process and a forbidden one apart before anything starts. */
 static int check_target(struct run *r) {
@@ -765,23 +884,133 @@ static int check_target(struct run *r) {
     return 0;
 }
 
+static int open_replay(struct run *r) {
+    char err[4200];
+    if (ebb_replay_open(&r->replay, r->o->replay, &stop_signals, err, sizeof err) < 0) {
+        if (stop_signals) return STOPPED;
+        fprintf(stderr, "ebb watch: %s\n", err);
+        return EBB_EXIT_RUNTIME;
+    }
+    r->replay.wait = wait_for_input;
+    return 0;
+}
+
+/* Opened, not truncated (see watch_files.h); a FIFO's open waits for a reader, or a stop. */
+static int open_output(struct run *r, struct ebb_outfile *f, const char *option, const char *path) {
+    if (!path || ebb_outfile_open(f, path, &stop_signals) == 0) return 0;
+    if (errno == EINTR && stop_signals) return STOPPED;
+    return write_failed(r, option, path, EBB_EXIT_OK);
+}
+
+static int same_file_error(const char *option, const char *path, const char *other) {
+    fprintf(stderr,
+            "ebb watch: --%s file '%s' is the %s: writing it would destroy it\n"
+            "Try 'ebb watch --help'.\n",
+            option, path, other);
+    return EBB_EXIT_USAGE;
+}
+
+static int check_same_files(const struct run *r) {
+    const struct options *o = r->o;
+    if (o->replay && o->record && ebb_same_regular_file(&r->replay.st, &r->record.st))
+        return same_file_error("record", o->record, "--replay file");
+    if (o->replay && o->plot && ebb_same_regular_file(&r->replay.st, &r->plot.st))
+        return same_file_error("plot", o->plot, "--replay file");
+    if (o->record && o->plot && ebb_same_regular_file(&r->record.st, &r->plot.st))
+        return same_file_error("plot", o->plot, "--record file");
+    return 0;
+}
+
+static int start_listener(struct run *r) {
+    char err[256];
+    if (!(r->http = ebb_http_start(r->o->listen, err, sizeof err))) {
+        fprintf(stderr, "ebb watch: %s\n", err);
+        return EBB_EXIT_RUNTIME;
+    }
+    fprintf(stderr, "ebb watch: serving metrics on port %d at /metrics\n", ebb_http_port(r->http));
+    return 0;
+}
+
+/* In the forked child: the command, or its exec errno through the close-on-exec pipe. */
+_Noreturn static void exec_command(char **cmd, int report_fd) {
+    reset_child_signals();
+    execvp(cmd[0], cmd);
+    int e = errno;
+    (void)!write(report_fd, &e, sizeof e);
+    _exit(EBB_EXIT_NOEXEC);
+}
+
+/* Forks and execs the command, unless a stop signal came first. Signals are held across the fork
+ * so that the child never runs our handlers, and from then on they are forwarded to it. */
 static int start_command(struct run *r) {
-    int exec_errno;
-    forward_to = 0;
-    r->child = launch(r->o->cmd, &r->orig_mask, &exec_errno);
-    if (r->child < 0) {
+    int fds[2], exec_errno = 0;
+    if (pipe2(fds, O_CLOEXEC) < 0) {
         fprintf(stderr, "ebb watch: cannot start '%s': %s\n", r->o->cmd[0], strerror(errno));
         return EBB_EXIT_RUNTIME;
     }
+    hold_signals();
+    int stopped = stop_signals != 0;
+    pid_t pid = stopped ? -1 : fork();
+    if (pid == 0) exec_command(r->o->cmd, fds[1]);
+    int e = errno;
+    if (pid > 0) {
+        r->child = r->o->pid = forward_to = pid;
+        install_handlers(1);
+    }
+    release_signals();
+    close(fds[1]);
+    if (pid > 0 && read(fds[0], &exec_errno, sizeof exec_errno) != sizeof exec_errno)
+        exec_errno = 0;
+    close(fds[0]);
+    if (stopped) return STOPPED;
+    if (pid < 0) {
+        fprintf(stderr, "ebb watch: cannot start '%s': %s\n", r->o->cmd[0], strerror(e));
+        return EBB_EXIT_RUNTIME;
+    }
     if (exec_errno) {
-        waitpid(r->child, NULL, 0);
-        r->child = 0;
+        hold_signals();
+        waitpid(pid, NULL, 0);
+        r->child = forward_to = 0;
+        release_signals();
         fprintf(stderr, "ebb watch: cannot run '%s': %s\n", r->o->cmd[0], strerror(exec_errno));
         return EBB_EXIT_NOEXEC;
     }
-    r->o->pid = r->child;
-    forward_to = r->child;
+    /* The command's cgroup; it may be gone already, which the first sample will tell. */
+    r->has_cgroup =
+        ebb_cgroup_locate(pid, r->cg_root, sizeof r->cg_root, r->cg_dir, sizeof r->cg_dir) == 0;
     return 0;
+}
+
+/* Recording truncates the file: only now that the run is under way. */
+static int start_record(struct run *r) {
+    if (!r->record.path) return 0;
+    if (ebb_outfile_start(&r->record) == 0 &&
+        ebb_record_header(r->record.f, (int)r->o->pid, r->o->interval) == 0)
+        return 0;
+    int e = errno;
+    char what[4200];
+    snprintf(what, sizeof what, "cannot write --record file '%s'", r->o->record);
+    errno = e;
+    int code = output_lost(r, what, &r->record_lost);
+    ebb_outfile_close(&r->record);
+    return code;
+}
+
+/* Everything that can fail is tried before any file of the user's is truncated: the process, the
+ * replay input, the output paths (opened, not truncated), the listener, the command. 0, STOPPED,
+ * or an exit status. */
+static int prepare(struct run *r) {
+    const struct options *o = r->o;
+    int code = 0;
+    if (o->pid > 0) code = check_target(r);
+    if (!code && o->replay) code = open_replay(r);
+    if (!code) code = open_output(r, &r->record, "record", o->record);
+    if (!code) code = open_output(r, &r->plot, "plot", o->plot);
+    if (!code) code = check_same_files(r);
+    if (!code && o->listen) code = start_listener(r);
+    if (!code && o->cmd) code = start_command(r);
+    if (!code) code = start_record(r);
+    return code;
 }
 
 /* CPU time this process has used, user and system. */
@@ -792,22 +1021,40 @@ static double cpu_seconds(void) {
            (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 }
 
+/* --plot at the end: the file is emptied and written only now, and only when there is a chart, so
+ * a run that took no sample leaves it as it was. */
+static int write_plot(struct run *r, int code) {
+    if (!r->plot.path) return code;
+    if (!r->hist.n) {
+        ebb_outfile_close(&r->plot);
+        fprintf(stderr, "ebb watch: no sample to draw: --plot file '%s' left as it was\n",
+                r->o->plot);
+        return code;
+    }
+    char title[256];
+    snprintf(title, sizeof title, "ebb watch %s%s", r->o->replay ? "--replay " : "",
+             r->o->replay ? r->o->replay
+             : r->o->cmd  ? r->o->cmd[0]
+                          : "");
+    if (r->o->pid > 0 && !r->o->cmd) snprintf(title, sizeof title, "ebb watch %d", (int)r->o->pid);
+    int e = 0;
+    if (ebb_outfile_start(&r->plot) < 0 ||
+        ebb_plot_svg(r->plot.f, &r->hist, r->o->det.levels, title) < 0)
+        e = errno;
+    if (ebb_outfile_close(&r->plot) < 0 && !e) e = errno;
+    if (!e) return code;
+    errno = e;
+    return write_failed(r, "plot", r->o->plot, code);
+}
+
 /* cpu_start and wall_start: read together when the run began, so the summary's share of a core
  * covers the same stretch of time on both sides (not the program's start-up). */
 static int finish(struct run *r, int code, double cpu_start, double wall_start) {
-    if (r->plot) {
-        char title[256];
-        snprintf(title, sizeof title, "ebb watch %s%s", r->o->replay ? "--replay " : "",
-                 r->o->replay ? r->o->replay
-                 : r->o->cmd  ? r->o->cmd[0]
-                              : "");
-        if (r->o->pid > 0 && !r->o->cmd)
-            snprintf(title, sizeof title, "ebb watch %d", (int)r->o->pid);
-        /* With no sample there is nothing to draw, and the file stays empty. */
-        int bad = r->hist.n && ebb_plot_svg(r->plot, &r->hist, r->o->det.levels, title) < 0;
-        if (fclose(r->plot) != 0 || bad) code = write_failed(r, "plot", r->o->plot, code);
-    }
-    if (r->record && fclose(r->record) != 0) code = write_failed(r, "record", r->o->record, code);
+    code = write_plot(r, code);
+    if (ebb_outfile_close(&r->record) < 0) code = write_failed(r, "record", r->o->record, code);
+    ebb_replay_close(&r->replay);
+    flush_stdout(r);
+    if (r->stdout_lost || r->record_lost) code = lost_output_status(r, code);
     ebb_http_stop(r->http);
     wait_hooks(r);
     double cpu = cpu_seconds() - cpu_start;
@@ -826,32 +1073,32 @@ static int finish(struct run *r, int code, double cpu_start, double wall_start) 
 int ebb_cmd_watch(int argc, char **argv) {
     struct options o;
     int code = parse_options(argc, argv, &o);
-    if (code) return code < 0 ? EBB_EXIT_OK : code;
+    if (code) return code < 0 ? ebb_stdout_status("ebb watch", EBB_EXIT_OK) : code;
     struct run r;
     memset(&r, 0, sizeof r);
     r.o = &o;
+    r.command_status = -1;
     r.last_hook_t = -INFINITY;
-    stop_requested = child_changed = 0;
+    r.replay.fd = -1;
+    stop_signals = child_changed = 0;
+    forward_to = 0;
     if (ebb_detector_init(&r.det, &o.det) < 0) {
         fprintf(stderr, "ebb watch: out of memory\n");
         return EBB_EXIT_RUNTIME;
     }
     ebb_history_init(&r.hist);
     double wall_start = monotonic_now(), cpu_start = cpu_seconds();
-    setup_signals(&r.orig_mask, &r.wait_mask);
-    if (o.pid > 0) code = check_target(&r);
-    if (!code) code = open_outputs(&r);
-    if (!code && o.cmd) code = start_command(&r);
-    if (!code && o.cmd) check_target(&r); /* cgroup of the command; it may already be gone */
-    if (!code && r.record && ebb_record_header(r.record, (int)o.pid, o.interval) < 0)
-        code = write_failed(&r, "record", o.record, EBB_EXIT_OK);
+    setup_signals();
+    code = prepare(&r);
     if (!code) code = o.replay ? replay_loop(&r) : live_loop(&r);
+    if (code == STOPPED) code = finished_status(&r);
     if (r.child > 0) { /* we are leaving before our command: do not orphan it silently */
+        forward_to = 0;
         kill(r.child, SIGTERM);
         waitpid(r.child, NULL, 0);
+        r.child = 0;
     }
     code = finish(&r, code, cpu_start, wall_start);
-    forward_to = 0;
-    sigprocmask(SIG_SETMASK, &r.orig_mask, NULL);
+    sigprocmask(SIG_SETMASK, &orig_mask, NULL);
     return code;
 }

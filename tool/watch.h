@@ -6,6 +6,7 @@
  *                   and time left (pure functions over (time, bytes) samples, no I/O)
  *   watch_proc.c    one sample of a process: /proc/PID/status, smaps_rollup, cgroup v2 files
  *   watch_series.c  --record / --replay CSV, and the sample history kept for --plot
+ *   watch_files.c   output files opened without truncating until the run starts; stdout checks
  *   watch_plot.c    the SVG chart
  *   watch_http.c    Prometheus text exposition and the libmicrohttpd server behind --listen
  *   watch.c         `ebb watch`: options, the sampling loop, alerts, launching a command
@@ -22,7 +23,7 @@ enum ebb_watch_exit {
     EBB_EXIT_USAGE = 2,    /* bad option, malformed size/duration, garbage in a replay file */
     EBB_EXIT_GONE = 3,     /* no such process, or it exited while watched */
     EBB_EXIT_DENIED = 4,   /* permission denied reading the process */
-    EBB_EXIT_RUNTIME = 5,  /* port in use, cannot write a file, cannot fork, ... */
+    EBB_EXIT_RUNTIME = 5,  /* port in use, cannot read or write a file or stdout, cannot fork */
     EBB_EXIT_NOEXEC = 127, /* `ebb watch -- CMD`: CMD could not be executed */
 };
 

@@ -76,6 +76,18 @@ int ebb_detect_config_check(const struct ebb_detect_config *cfg) {
     return 0;
 }
 
+double ebb_detect_max_level_spacing(const struct ebb_detect_config *cfg) {
+    return cfg->baseline_window / (2.0 * cfg->confirm);
+}
+
+/* window_grows fits the slope only with four points in each of the first and last thirds of the
+ * window: ten intervals in the whole leak window. */
+#define LEAK_MIN_INTERVALS 10.0
+
+double ebb_detect_max_leak_spacing(const struct ebb_detect_config *cfg) {
+    return cfg->leak_window / LEAK_MIN_INTERVALS;
+}
+
 /* ---- order statistics ------------------------------------------------------------------- */
 
 static void swap(double *a, double *b) {

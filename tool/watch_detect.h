@@ -27,6 +27,13 @@ void ebb_detect_config_default(struct ebb_detect_config *cfg);
  * and above 1, hysteresis outside [0, 0.5), confirm 0). */
 int ebb_detect_config_check(const struct ebb_detect_config *cfg);
 
+/* The widest spacing of samples at which each detector works. A spike of `confirm` samples in a
+ * row must stay a minority of the baseline window, or the median follows it and its ratio is
+ * read low (near 1 once it is the majority): 2 x confirm intervals in the window. The leak slope
+ * needs ten intervals in the leak window, or it is never fitted. */
+double ebb_detect_max_level_spacing(const struct ebb_detect_config *cfg);
+double ebb_detect_max_leak_spacing(const struct ebb_detect_config *cfg);
+
 struct ebb_detect_result {
     double baseline;            /* rolling median, bytes */
     double ratio;               /* sample / baseline */

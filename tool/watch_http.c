@@ -108,11 +108,10 @@ int ebb_listen_parse(const char *spec, struct sockaddr_storage *addr, socklen_t 
         }
         port_str = colon + 1;
     }
-    char *end;
-    errno = 0;
-    long port = strtol(port_str, &end, 10);
-    if (!*port_str || *end || errno || port < 0 || port > 65535 || *port_str == '-' ||
-        *port_str == '+')
+    /* Digits only: strtol alone would also take blanks and a sign before them. */
+    size_t digits = strspn(port_str, "0123456789");
+    long port = digits && digits <= 5 && !port_str[digits] ? strtol(port_str, NULL, 10) : -1;
+    if (port < 0 || port > 65535)
         return fail(err, errlen, "bad port in listen address '%s' (expected [HOST:]PORT)", spec);
     if (!strcmp(host, "localhost")) strcpy(host, "127.0.0.1");
     memset(addr, 0, sizeof *addr);

@@ -81,6 +81,39 @@ static void level_band(FILE *f, const struct frame *fr, const struct ebb_history
     }
 }
 
+/* Length of the UTF-8 sequence at s when it is well formed and a character XML allows, else 0. */
+static size_t xml_char_length(const unsigned char *s) {
+    static const unsigned long least[] = {0, 0, 0x80, 0x800, 0x10000}; /* no overlong forms */
+    if (s[0] < 0x80) return s[0] >= 0x20 || s[0] == '\t' || s[0] == '\n' || s[0] == '\r';
+    size_t n = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc0 ? 2 : 0;
+    if (!n || s[0] > 0xf4) return 0;
+    unsigned long c = s[0] & (0x7fu >> n);
+    for (size_t i = 1; i < n; i++) { /* stops at the NUL ending the string: it is no 10xxxxxx */
+        if ((s[i] & 0xc0) != 0x80) return 0;
+        c = c << 6 | (s[i] & 0x3fu);
+    }
+    if (c < least[n] || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff) || c == 0xfffe || c == 0xffff)
+        return 0;
+    return n;
+}
+
+/* The title may hold a file name or a command: any bytes. Markup is escaped, and what an XML
+ * document cannot hold (control characters, invalid UTF-8) becomes U+FFFD, so the chart always
+ * parses. */
+static void put_xml_text(FILE *f, const char *text) {
+    const unsigned char *p = (const unsigned char *)text;
+    while (*p) {
+        size_t n = xml_char_length(p);
+        if (!n)
+            fputs("\xef\xbf\xbd", f);
+        else if (*p == '<' || *p == '>' || *p == '&')
+            fputs(*p == '<' ? "&lt;" : *p == '>' ? "&gt;" : "&amp;", f);
+        else
+            fwrite(p, 1, n, f);
+        p += n ? n : 1;
+    }
+}
+
 int ebb_plot_svg(FILE *f, const struct ebb_history *h, const double levels[3], const char *title) {
     if (!h->n) return -1;
     struct frame fr = {h->t[0], h->t[h->n - 1], 1};
@@ -93,8 +126,7 @@ int ebb_plot_svg(FILE *f, const struct ebb_history *h, const double levels[3], c
             "viewBox=\"0 0 %.0f %.0f\">\n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
             W, H + 10, W, H + 10);
     fprintf(f, "<text x=\"%.0f\" y=\"24\" font-family=\"sans-serif\" font-size=\"15\">", LEFT);
-    for (const char *p = title; *p; p++) /* the title may hold a command line: escape it */
-        fputs(*p == '<' ? "&lt;" : *p == '>' ? "&gt;" : *p == '&' ? "&amp;" : (char[]){*p, 0}, f);
+    put_xml_text(f, title);
     fprintf(f, "</text>\n");
     axes(f, &fr);
     static const char *const thresholds[] = {"#fbc02d", "#f57c00", "#d32f2f"};

@@ -1,17 +1,23 @@
 /* Replay files, record files and the run history.
  *
- * A replay file is read line by line with getline (any line length); each line is parsed by
- * ebb_replay_parse_line, a pure function, and checked against the previous time. Errors name the
- * file and line, since a replay that silently skipped garbage would be a silently wrong answer.
+ * A replay file is read with read(2) into a buffer that grows to hold the longest line (not with
+ * stdio, so that the caller can wait for input between reads: see ebb_replay.wait); each line is
+ * parsed by ebb_replay_parse_line, a pure function, and checked against the previous time. Errors
+ * name the file and line, since a replay that silently skipped garbage would be a silently wrong
+ * answer.
  * The history is three parallel growable arrays; halving it when full keeps memory bounded on a
  * run of any length at the cost of resolution the chart could not show anyway.
  */
 #include "watch_series.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "watch_files.h"
 
 static const char *skip_blanks(const char *s) {
     while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
@@ -52,52 +58,107 @@ int ebb_replay_parse_line(const char *line, double *t, double *bytes) {
     return 1;
 }
 
-int ebb_replay_open(struct ebb_replay *r, const char *path, char *err, size_t errlen) {
+int ebb_replay_open(struct ebb_replay *r, const char *path, const volatile sig_atomic_t *stop,
+                    char *err, size_t errlen) {
     memset(r, 0, sizeof *r);
     r->path = path;
-    r->f = strcmp(path, "-") ? fopen(path, "r") : stdin;
-    if (!r->f) {
-        snprintf(err, errlen, "cannot open replay file '%s': %s", path, strerror(errno));
-        return -1;
+    r->fd = strcmp(path, "-") ? ebb_open(path, O_RDONLY, 0, stop) : STDIN_FILENO;
+    if (r->fd >= 0 && fstat(r->fd, &r->st) == 0) {
+        if (!S_ISDIR(r->st.st_mode)) return 0;
+        errno = EISDIR; /* a directory opens, and fails only at the first read */
+    }
+    snprintf(err, errlen, "cannot open replay file '%s': %s", path, strerror(errno));
+    ebb_replay_close(r);
+    return -1;
+}
+
+/* Reads more input after what is buffered, growing the buffer when a line fills it (one byte is
+ * always kept free for a NUL). 1, 0 at the end of the input, -1 with errno, -2 when r->wait said
+ * stop. */
+static int fill(struct ebb_replay *r) {
+    enum { CHUNK = 65536 };
+    if (r->start) {
+        memmove(r->buf, r->buf + r->start, r->end - r->start);
+        r->end -= r->start;
+        r->start = 0;
+    }
+    if (r->cap - r->end < CHUNK / 4) {
+        size_t cap = r->cap ? r->cap * 2 : CHUNK;
+        char *buf = realloc(r->buf, cap);
+        if (!buf) return -1;
+        r->buf = buf;
+        r->cap = cap;
+    }
+    for (;;) {
+        if (r->wait && r->wait(r->fd, r->wait_arg)) return -2;
+        ssize_t n = read(r->fd, r->buf + r->end, r->cap - r->end - 1);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return -1;
+        r->end += (size_t)n;
+        return n > 0;
+    }
+}
+
+/* The next line, NUL-terminated in place and without its newline: 1 (*len bytes at *line, which
+ * may hold NUL bytes of their own), 0 at the end of the input, or fill's -1 or -2. */
+static int next_line(struct ebb_replay *r, char **line, size_t *len) {
+    size_t seen = 0; /* bytes after start known to hold no newline */
+    for (;;) {
+        char *from = r->buf + r->start, *nl = NULL;
+        size_t have = r->end - r->start;
+        if (have > seen) nl = memchr(from + seen, '\n', have - seen);
+        if (nl || (r->eof && have)) {
+            *len = nl ? (size_t)(nl - from) : have;
+            from[*len] = '\0';
+            r->start += nl ? *len + 1 : have;
+            *line = from;
+            return 1;
+        }
+        if (r->eof) return 0;
+        seen = have;
+        int rc = fill(r);
+        if (rc < 0) return rc;
+        r->eof = rc == 0;
+    }
+}
+
+int ebb_replay_next(struct ebb_replay *r, double *t, double *bytes, char *err, size_t errlen) {
+    char *line;
+    size_t len;
+    int rc;
+    while ((rc = next_line(r, &line, &len)) == 1) {
+        r->line++;
+        /* Text after a NUL would be silently cut off the line: refuse it instead. */
+        int kind = memchr(line, '\0', len) ? -1 : ebb_replay_parse_line(line, t, bytes);
+        if (kind == 0) continue;
+        if (kind < 0) {
+            line[strcspn(line, "\r")] = '\0';
+            snprintf(err, errlen, "%s:%lu: expected 'seconds,bytes', got '%.60s'%s", r->path,
+                     r->line, line, strlen(line) < len ? " and a NUL byte" : "");
+            return EBB_REPLAY_GARBAGE;
+        }
+        if (r->samples && *t < r->last_t) {
+            snprintf(err, errlen, "%s:%lu: time %g is before the previous sample's %g", r->path,
+                     r->line, *t, r->last_t);
+            return EBB_REPLAY_GARBAGE;
+        }
+        r->samples++;
+        r->last_t = *t;
+        return 1;
+    }
+    if (rc == -1) {
+        snprintf(err, errlen, "%s: read error: %s", r->path, strerror(errno));
+        return EBB_REPLAY_READ_ERROR;
     }
     return 0;
 }
 
-int ebb_replay_next(struct ebb_replay *r, double *t, double *bytes, char *err, size_t errlen) {
-    char *line = NULL;
-    size_t cap = 0;
-    int rc = 0;
-    while (getline(&line, &cap, r->f) >= 0) {
-        r->line++;
-        int kind = ebb_replay_parse_line(line, t, bytes);
-        if (kind == 0) continue;
-        if (kind < 0) {
-            line[strcspn(line, "\r\n")] = '\0';
-            snprintf(err, errlen, "%s:%lu: expected 'seconds,bytes', got '%.60s'", r->path, r->line,
-                     line);
-            rc = -1;
-        } else if (r->samples && *t < r->last_t) {
-            snprintf(err, errlen, "%s:%lu: time %g is before the previous sample's %g", r->path,
-                     r->line, *t, r->last_t);
-            rc = -1;
-        } else {
-            r->samples++;
-            r->last_t = *t;
-            rc = 1;
-        }
-        break;
-    }
-    if (rc == 0 && ferror(r->f)) {
-        snprintf(err, errlen, "%s: read error: %s", r->path, strerror(errno));
-        rc = -1;
-    }
-    free(line);
-    return rc;
-}
-
 void ebb_replay_close(struct ebb_replay *r) {
-    if (r->f && r->f != stdin) fclose(r->f);
-    r->f = NULL;
+    if (r->fd > STDIN_FILENO) close(r->fd);
+    r->fd = -1;
+    free(r->buf);
+    r->buf = NULL;
+    r->cap = r->start = r->end = 0;
 }
 
 int ebb_record_header(FILE *f, int pid, double interval) {

@@ -145,6 +145,15 @@ int ebb_parse_number(const char *s, double min, double max, double *out) {
     return 0;
 }
 
+int ebb_parse_pid(const char *s, int *out) {
+    size_t digits = s ? strspn(s, "0123456789") : 0;
+    if (!digits || s[digits] || digits > 7) return -1;
+    long v = strtol(s, NULL, 10);
+    if (v < 1 || v > EBB_PID_MAX) return -1;
+    *out = (int)v;
+    return 0;
+}
+
 char *ebb_format_bytes(char *buf, size_t len, double bytes) {
     static const char *const names[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
     double mag = fabs(bytes);

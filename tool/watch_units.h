@@ -24,6 +24,11 @@ int ebb_parse_rate(const char *s, double *out);
 /* A plain decimal number within [min, max]. */
 int ebb_parse_number(const char *s, double min, double max, double *out);
 
+/* A process ID: decimal digits only (no sign, blank or fraction), 1 to EBB_PID_MAX, the kernel's
+ * largest. */
+#define EBB_PID_MAX 4194304
+int ebb_parse_pid(const char *s, int *out);
+
 /* "104.9 MiB", "512 B", "-3.0 MiB" (one decimal, binary units). Returns buf. */
 char *ebb_format_bytes(char *buf, size_t len, double bytes);
 
