@@ -8,9 +8,9 @@ int ebb_cmd_demo(int argc, char **argv);
 int ebb_cmd_watch(int argc, char **argv);
 int ebb_cmd_check(int argc, char **argv);
 
-/* Flushes stdout and reports, once, on stderr, if anything written to it was lost (a full disk,
- * a closed pipe with SIGPIPE ignored). Returns `status`, or 1 in place of 0 when output was lost:
- * a run whose report went nowhere did not succeed. */
+/* Flushes stdout and reports on stderr if anything written to it was lost (a full disk, a closed
+ * pipe with SIGPIPE ignored), as ebb_stdout_status does. Returns `status`, or 1 in place of 0
+ * when output was lost: a run whose report went nowhere did not succeed. */
 int ebb_tool_finish_stdout(const char *who, int status);
 
 #endif

@@ -1,10 +1,10 @@
 /* `ebb`: the command-line tool. main() only dispatches to a subcommand; each lives in its own
  * file of tool/ and returns the exit status. */
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "commands.h"
+#include "watch_files.h"
 
 struct command {
     const char *name;
@@ -28,11 +28,8 @@ static void usage(FILE *out) {
 }
 
 int ebb_tool_finish_stdout(const char *who, int status) {
-    int err = fflush(stdout) != 0 ? errno : 0;
-    if (!ferror(stdout)) return status;
-    fprintf(stderr, "%s: standard output: %s\n", who, strerror(err ? err : EIO));
-    clearerr(stdout); /* reported: a second call stays quiet */
-    return status ? status : 1;
+    int lost = ebb_stdout_status(who, 0) != 0; /* says so on stderr */
+    return lost && status == 0 ? 1 : status;
 }
 
 int main(int argc, char **argv) {
