@@ -178,8 +178,7 @@ static void *map_pages(void *at, size_t bytes) {
  * bits (see ebb/table.h). On failure *t is untouched. */
 static int table_alloc(ebb_core *c, const ebb_type *ty, size_t ngroups, ebb_table *t) {
     size_t fixed = sizeof(ebb_table_head) + SLOT_SLACK; /* the head, the padding before slots */
-    if (ty->entry_size > (SIZE_MAX / 2 - fixed) / (4 * EBB_GROUP_SLOTS))
-        return EBB_ENOMEM; /* per_group would wrap */
+    if (ty->entry_size > SIZE_MAX / 2 / EBB_GROUP_SLOTS) return EBB_ENOMEM; /* per_group wraps */
     size_t per_group = EBB_CTRL_BYTES + EBB_GROUP_SLOTS * ty->entry_size + 1 + sizeof(uint16_t);
     if (ngroups == 0 || ngroups > (SIZE_MAX / 2 - fixed) / per_group) return EBB_ENOMEM;
     size_t ctrl_bytes = ngroups * EBB_CTRL_BYTES;
