@@ -74,6 +74,36 @@ static void test_theil_sen_against_brute_force(void) {
     CHECK(ebb_theil_sen(t, y, 1, pairs, &slope, &conc) == 0);
 }
 
+/* The baseline is kept in a tree as samples enter and leave its window: at every step it must
+ * still be exactly the median of the window, with times in clumps (many samples sharing one) and
+ * values repeating, while the ring drops old samples and grows. */
+static void test_baseline_matches_brute_force(void) {
+    struct ebb_detect_config cfg;
+    ebb_detect_config_default(&cfg);
+    cfg.baseline_window = 5;
+    cfg.leak_window = 20;
+    struct ebb_detector d;
+    CHECK(ebb_detector_init(&d, &cfg) == 0);
+    rng_state = 11;
+    enum { N = 4000 };
+    static double ts[N], ys[N], win[N];
+    double t = 0;
+    for (size_t i = 0; i < N; i++) {
+        double u = uniform01();
+        t += u < 0.7 ? 0 : u < 0.95 ? 0.25 : 3; /* clumps, and gaps that empty the window */
+        ts[i] = t, ys[i] = floor(uniform01() * 12) * MB;
+        struct ebb_detect_result r;
+        CHECK(ebb_detector_step(&d, ts[i], ys[i], &r) == 0);
+        size_t n = 0;
+        for (size_t j = 0; j <= i; j++)
+            if (ts[j] >= t - cfg.baseline_window) win[n++] = ys[j];
+        qsort(win, n, sizeof *win, cmp_double);
+        double want = n % 2 ? win[n / 2] : (win[n / 2 - 1] + win[n / 2]) / 2;
+        CHECK(r.baseline == want);
+    }
+    ebb_detector_free(&d);
+}
+
 /* Seeds per target: 6, or 1 in instrumented builds (EBB_TEST_SCALE < 1). */
 static uint64_t seeds(void) {
     return test_scale() < 1 ? 1 : 6;
@@ -295,6 +325,7 @@ static void test_long_run_fine_interval(void) {
 int main(void) {
     RUN(test_median_matches_sort);
     RUN(test_theil_sen_against_brute_force);
+    RUN(test_baseline_matches_brute_force);
     RUN(test_leak_10mb_per_min_within_2_minutes);
     RUN(test_leak_2mb_per_min_within_10_minutes);
     RUN(test_leak_from_the_start);

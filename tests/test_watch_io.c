@@ -1,8 +1,8 @@
 /* The watchdog's inputs and outputs, without a live workload: /proc and cgroup v2 parsing (on
- * text and on a fake cgroup tree in a temporary directory), a real read of our own process,
- * replay lines and files (read errors, NUL bytes, long lines, a wait that stops), output files
- * (never truncated before the run starts), the Prometheus text, listen addresses, the SVG chart
- * (its title always XML), the history. */
+ * text and on a fake cgroup tree in a temporary directory), a real read of our own process, the
+ * pidfd of a child that exits, replay lines and files (read errors, NUL bytes, long lines, a wait
+ * that stops), output files (never truncated before the run starts), the Prometheus text, listen
+ * addresses, the SVG chart (its title always XML), the history. */
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../tool/watch_files.h"
@@ -114,6 +115,38 @@ static void test_read_own_process(void) {
     CHECK(s.rss > 100000 && s.has_pss && s.pss > 0 && s.pss <= s.rss + 4096);
     CHECK(s.anon + s.file + s.shmem == s.rss);
     CHECK(ebb_proc_read(4194000, 1, NULL, NULL, &s) == -ESRCH);
+}
+
+/* A process's descriptor tells its exit apart from a live PID, reaped or not, and is not
+ * inherited; a kernel without pidfds (ENOSYS) leaves nothing to test. */
+static void test_pidfd(void) {
+    CHECK(ebb_pidfd_open(4194000) == -ESRCH);
+    int go[2];
+    CHECK(pipe(go) == 0);
+    pid_t child = fork();
+    CHECK(child >= 0);
+    if (child == 0) {
+        char c;
+        close(go[1]);
+        _exit(read(go[0], &c, 1) == 0 ? 0 : 1); /* until the parent closes its end */
+    }
+    close(go[0]);
+    int fd = ebb_pidfd_open(child);
+    if (fd == -1) {
+        fprintf(stderr, "  note: no pidfd from this kernel: %s\n", strerror(errno));
+        close(go[1]);
+        waitpid(child, NULL, 0);
+        return;
+    }
+    CHECK(fd >= 0);
+    CHECK(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+    CHECK(ebb_pidfd_exited(fd) == 0);
+    close(go[1]);
+    int status;
+    CHECK(waitpid(child, &status, 0) == child && WIFEXITED(status));
+    CHECK(ebb_pidfd_exited(fd) == 1); /* and stays so once its PID is free for another */
+    CHECK(ebb_pidfd_exited(fd) == 1);
+    close(fd);
 }
 
 static void test_replay_lines(void) {
@@ -264,6 +297,7 @@ static void test_metrics_text(void) {
     struct ebb_metrics m = {.pid = 42,
                             .samples = 7,
                             .alerts = 1,
+                            .hook_failures = 2,
                             .rss = 104857600,
                             .baseline = 100,
                             .ratio = 1.25,
@@ -287,10 +321,17 @@ static void test_metrics_text(void) {
     CHECK(strstr(buf, "ebb_watch_eta_seconds 60\n") != NULL);
     CHECK(strstr(buf, "ebb_watch_cgroup_oom_kill_total 3\n") != NULL);
     CHECK(strstr(buf, "ebb_watch_cgroup_memory_max_bytes") == NULL); /* no limit: no series */
+    CHECK(strstr(buf, "# TYPE ebb_watch_hook_failures_total counter\n"
+                      "ebb_watch_hook_failures_total 2\n") != NULL);
     m.leak = 0, m.eta = -1;
     ebb_metrics_format(buf, sizeof buf, &m);
     CHECK(strstr(buf, "ebb_watch_eta_seconds +Inf\n") != NULL);
     CHECK(strstr(buf, "ebb_watch_leak_bytes_per_second 0\n") != NULL);
+    /* A replay has no process: no pid label at all, rather than one naming PID 0. */
+    m.pid = 0;
+    ebb_metrics_format(buf, sizeof buf, &m);
+    CHECK(strstr(buf, "\nebb_watch_info 1\n") != NULL);
+    CHECK(strstr(buf, "pid=") == NULL);
     /* Too small a buffer: truncated, NUL-terminated, and the length needed is returned. */
     char small[64];
     CHECK(ebb_metrics_format(small, sizeof small, &m) == strlen(buf));
@@ -377,6 +418,7 @@ int main(void) {
     RUN(test_parse_cgroup_files);
     RUN(test_cgroup_tree);
     RUN(test_read_own_process);
+    RUN(test_pidfd);
     RUN(test_replay_lines);
     RUN(test_replay_file_errors);
     RUN(test_replay_reader);

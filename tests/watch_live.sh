@@ -4,8 +4,8 @@
 # rates 60x (10 MB/min -> 10 MB/s). So "reported within 2 minutes" becomes "within 2 s".
 # Covers: leak detection time and ETA (10 and 2 MB/min), no false alarm on a sawtooth, --on-alert
 # with the PID, a process exiting mid-watch, launch mode (status, signal forwarding), INT/TERM
-# ending the run promptly whatever it is doing, /metrics on loopback and a port in use,
-# permission denied.
+# ending the run promptly whatever it is doing, /metrics on loopback (live and replayed) and a
+# port in use, a failing hook said, a PID reused while watched, permission denied.
 set -u
 cd "$(dirname "$0")/.."
 B=${EBB_BUILD:-build}
@@ -25,7 +25,9 @@ $EBB watch "${SCALED[@]}" --json --limit 300M --cooldown 0 \
     --on-alert "echo \$EBB_EVENT \$EBB_PID >>$T/hook10.log" \
     -- $H/leaker 100 10 6 9 >"$T/leak10.jsonl" 2>"$T/leak10.err" &
 w1=$!
-$EBB watch "${SCALED[@]}" --json --limit 300M -- $H/leaker 100 2 6 17 >"$T/leak2.jsonl" 2>"$T/leak2.err" &
+# A failing hook here: said on stderr while the watch goes on, and the status stays the command's.
+$EBB watch "${SCALED[@]}" --json --limit 300M --on-alert "echo \$\$ >>$T/hook2.pids; exit 4" \
+    -- $H/leaker 100 2 6 17 >"$T/leak2.jsonl" 2>"$T/leak2.err" &
 w2=$!
 # Sawtooth: ±20% around 100 MB, period 1 s (60 s unscaled), 15 s (15 min unscaled).
 $EBB watch "${SCALED[@]}" --json -- $H/sawtooth 100 0.2 1 15 >"$T/saw.jsonl" 2>"$T/saw.err" &
@@ -38,6 +40,34 @@ sleep 0.6 & short=$!
 out=$($EBB watch -i 50ms $short 2>&1 >/dev/null); rc=$?
 [ $rc -eq 3 ] || fail "watching a process that exits: status $rc, expected 3"
 grep -q "process $short exited while watched" <<<"$out" || fail "exit message: $out"
+
+# PID reuse: the watched process exits and another takes its PID before the next sample (in a PID
+# namespace of our own, where ns_last_pid hands the PID out again). The watch and the check must
+# say it exited (3), not go on reading the newcomer.
+if [ "$(id -u)" -eq 0 ] && unshare --pid --fork --mount-proc true 2>/dev/null; then
+    reuse() { # ARGS... of ebb (the PID is appended): its status; stderr in $T/reuse.err
+        unshare --pid --fork --mount-proc bash -c '
+            err=$1; shift
+            sleep 60 & old=$!
+            "$@" $old >/dev/null 2>"$err" & ebb=$!
+            sleep 0.4
+            kill $old; wait $old
+            echo $((old - 1)) >/proc/sys/kernel/ns_last_pid
+            sleep 60 & new=$!
+            wait $ebb; rc=$?
+            kill $new
+            [ $new = $old ] || { echo "PID $old was not reused ($new)" >>"$err"; exit 99; }
+            exit $rc' reuse "$T/reuse.err" "$@"
+    }
+    reuse $EBB watch -q -i 1s -d 2.5s; rc=$?
+    [ $rc -eq 3 ] && grep -q "^ebb watch: process [0-9]* exited while watched$" "$T/reuse.err" ||
+        fail "watch of a PID reused: status $rc, expected 3: $(cat "$T/reuse.err")"
+    reuse $EBB check --max-ratio 5 -i 1s --for 2s; rc=$?
+    [ $rc -eq 3 ] && grep -q "^ebb check: process [0-9]* exited during the check$" "$T/reuse.err" ||
+        fail "check of a PID reused: status $rc, expected 3: $(cat "$T/reuse.err")"
+else
+    echo "note: not root or no unshare; PID reuse test skipped"
+fi
 
 # Launch mode: the command's status, 128+signal, and signals forwarded.
 $EBB watch -q -i 50ms -- sh -c 'sleep 0.2; exit 7' 2>/dev/null; rc=$?
@@ -135,6 +165,26 @@ else
     grep -q "cannot listen on 127.0.0.1:$port: Address already in use" <<<"$out" || fail "port in use message: $out"
 fi
 kill $server; wait $server 2>/dev/null
+# A replay watches no process: its info metric has no pid label (as the JSON's pid is null).
+awk 'BEGIN { for (t = 0; t < 40; t++) printf "%d,%d\n", t, 1e8 }' >"$T/few.csv"
+(cat "$T/few.csv"; sleep 3) | $EBB watch -q --replay - --listen 127.0.0.1:0 2>"$T/http2.err" &
+server=$!; pids+=($server)
+port=
+for _ in $(seq 50); do
+    port=$(sed -n 's/.*serving metrics on port \([0-9]*\).*/\1/p' "$T/http2.err")
+    [ -n "$port" ] && break
+    sleep 0.05
+done
+if [ -z "$port" ]; then
+    fail "no port announced for the replay: $(cat "$T/http2.err")"
+else
+    sleep 0.3
+    body=$(fetch /metrics | tr -d '\r')
+    grep -qx 'ebb_watch_info 1' <<<"$body" && ! grep -q 'pid=' <<<"$body" &&
+        grep -qx 'ebb_watch_samples_total 40' <<<"$body" ||
+        fail "replay /metrics: $(grep -E 'info|samples_total' <<<"$body")"
+fi
+wait $server 2>/dev/null
 
 # Permission denied: an unprivileged user may not read smaps_rollup (--pss) of PID 1; the
 # counters of /proc/PID/status stay readable, so the default watch and check still work.
@@ -170,6 +220,10 @@ leak_verdict() {
 }
 leak_verdict "$T/leak10.jsonl" 10 2
 leak_verdict "$T/leak2.jsonl" 2 10
+hook_pid=$(head -1 "$T/hook2.pids" 2>/dev/null)
+[ -n "$hook_pid" ] &&
+    grep -Eq "ebb watch: --on-alert command for leak at t=[0-9.]+s \(pid $hook_pid\) exited with status 4$" \
+        "$T/leak2.err" || fail "no word of the failed hook: $(cat "$T/leak2.err")"
 leak_pid=$(head -1 "$T/leak10.jsonl.tsv" >/dev/null; $H/jsonl "$T/leak10.jsonl" pid | head -1)
 grep -q "^leak $leak_pid$" "$T/hook10.log" 2>/dev/null || fail "--on-alert did not see 'leak $leak_pid': $(cat "$T/hook10.log" 2>&1)"
 $H/jsonl "$T/saw.jsonl" severity leak_bytes_per_s >"$T/saw.tsv" || fail "sawtooth JSON"

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "watch.h"
@@ -40,21 +41,22 @@ static const char usage_text[] =
     "    proves the process exists and can be read.\n"
     "\n"
     "OPTIONS\n"
-    "    --max-rss SIZE         unhealthy when RSS > SIZE\n"
+    "    --max-rss SIZE         unhealthy when RSS > SIZE (above 0)\n"
     "    --max-ratio R          unhealthy when RSS / median of the series > R\n"
     "    --max-leak-rate RATE   unhealthy when steady growth > RATE (e.g. 1M/min, 20K/s)\n"
     "    --for DUR              length of the series (5s when a ratio or rate is checked; it\n"
     "                           must hold at least 3 samples then)\n"
-    "    -i, --interval DUR     time between samples of the series (250ms)\n"
+    "    -i, --interval DUR     time between samples of the series (250ms; at least 1ms)\n"
     "    -h, --help             this text\n"
     "    SIZE: 512M, 2G, 1.5GiB, 4096 (K/M/G/T and KiB.. = 1024^n, KB/MB.. = 1000^n).\n"
     "\n"
     "EXIT STATUS\n"
     "    0    healthy\n"
     "    1    unhealthy: a limit was crossed\n"
-    "    2    usage error: bad option, malformed size, rate, duration or PID, a series of\n"
-    "         fewer than 3 or more than 4096 samples, or the PID of a kernel thread\n"
-    "    3    no such process, or it exited during the check\n"
+    "    2    usage error: bad option, malformed size, rate, duration or PID, a --max-rss of\n"
+    "         0, an --interval under 1ms, a series of fewer than 3 or more than 4096 samples,\n"
+    "         or the PID of a kernel thread\n"
+    "    3    no such process, or it exited during the check (even if its PID is taken again)\n"
     "    4    permission denied reading the process\n"
     "    5    runtime error, standard output unable to take the line (or --help)\n"
     "    Errors are a message on stderr; stdout then stays empty.\n"
@@ -84,8 +86,11 @@ static int parse_one(int c, const char *arg, struct check_opts *o) {
     double v;
     switch (c) {
     case OPT_MAX_RSS:
-        if (ebb_parse_size(arg, &o->max_rss))
-            return usage_error("bad --max-rss '%s' (expected a size like 512M, 2G, 1.5GiB)", arg);
+        /* 0: no process with any memory could pass, so the probe would only ever fail. */
+        if (ebb_parse_size(arg, &o->max_rss) || o->max_rss == 0)
+            return usage_error("bad --max-rss '%s' (expected a size above 0, like 512M, 2G, "
+                               "1.5GiB)",
+                               arg);
         o->has_rss = 1;
         return 0;
     case OPT_MAX_RATIO:
@@ -102,7 +107,8 @@ static int parse_one(int c, const char *arg, struct check_opts *o) {
         if (ebb_parse_duration(arg, &o->span)) return usage_error("bad --for '%s'", arg);
         return 0;
     case 'i':
-        if (ebb_parse_duration(arg, &v) || v <= 0) return usage_error("bad --interval '%s'", arg);
+        if (ebb_parse_duration(arg, &v) || v < EBB_MIN_INTERVAL)
+            return usage_error("bad --interval '%s' (expected a duration of at least 1ms)", arg);
         o->interval = v;
         return 0;
     default:
@@ -212,20 +218,26 @@ struct series {
     size_t n;
 };
 
-/* Samples the process over o->span seconds (at least once). 0 or a read error. */
+/* Samples the process over o->span seconds (at least once). 0 or a read error. A pidfd, opened
+ * before the first read, tells when the process has exited even if its PID is taken again by
+ * another before the next read; without one (old kernel), /proc alone decides. */
 static int measure(const struct check_opts *o, struct series *s) {
     struct timespec start;
     clock_gettime(CLOCK_MONOTONIC, &start);
     size_t n = (size_t)series_length(o);
+    int pidfd = ebb_pidfd_open(o->pid), err = 0;
+    if (pidfd == -ESRCH) return -ESRCH;
     for (s->n = 0; s->n < n; s->n++) {
         if (s->n) sleep_until(&start, (double)s->n * o->interval);
         struct ebb_proc_sample p;
-        int err = ebb_proc_read(o->pid, 0, NULL, NULL, &p);
-        if (err) return err;
+        err = ebb_proc_read(o->pid, 0, NULL, NULL, &p);
+        if (!err && pidfd >= 0 && ebb_pidfd_exited(pidfd)) err = -ESRCH;
+        if (err) break;
         s->t[s->n] = seconds_since(&start);
         s->y[s->n] = (double)p.rss;
     }
-    return 0;
+    if (pidfd >= 0) close(pidfd);
+    return err;
 }
 
 /* Steady growth rate of the series, 0 when it does not rise steadily. */

@@ -71,13 +71,14 @@ static const char usage_text[] =
     "    to it, and ebb exits with its status.\n"
     "\n"
     "OPTIONS\n"
-    "    -i, --interval DUR        time between samples (1s); at most --baseline-window /\n"
-    "                              (2 x --confirm) and --leak-window / 10, or a detector could\n"
-    "                              never fire\n"
+    "    -i, --interval DUR        time between samples (1s); at least 1ms, at most\n"
+    "                              --baseline-window / (2 x --confirm) and --leak-window / 10,\n"
+    "                              or a detector could never fire\n"
     "    -b, --baseline-window DUR window of the rolling median (30s)\n"
     "    -w, --leak-window DUR     longest window of the leak slope (5m)\n"
     "    -L, --levels L,M,S        ratios entering light, medium, severe (1.3,1.8,2.5)\n"
-    "        --hysteresis F        leave a level below ratio*(1-F) (0.05)\n"
+    "        --hysteresis F        leave a level below ratio*(1-F) (0.05); L*(1-F) must be\n"
+    "                              above 1\n"
     "        --confirm N           samples in a row to enter or leave a state (3)\n"
     "    -l, --limit SIZE          memory limit for the time left (also the cgroup's, if any)\n"
     "    -d, --duration DUR        stop DUR after the first sample (PID and replay modes)\n"
@@ -88,8 +89,8 @@ static const char usage_text[] =
     "                              reported or the cgroup OOM-kills; environment: EBB_EVENT,\n"
     "                              EBB_PID, EBB_SEVERITY, EBB_RATIO, EBB_RSS_BYTES,\n"
     "                              EBB_BASELINE_BYTES, EBB_LEAK_BYTES_PER_S, EBB_ETA_S, EBB_T;\n"
-    "                              at exit, commands still running get 5s, then are left\n"
-    "                              running\n"
+    "                              one that fails is said on stderr; at exit, commands still\n"
+    "                              running get 5s, then are left running\n"
     "        --cooldown DUR        run --on-alert at most once per DUR (5m)\n"
     "        --plot FILE.svg       write a chart of memory, baseline and thresholds at the end\n"
     "        --record FILE         write the samples as CSV (seconds,bytes)\n"
@@ -107,10 +108,13 @@ static const char usage_text_end[] =
     "EXIT STATUS\n"
     "    0    finished (signal, --duration, end of replay) and no alert was raised\n"
     "    1    finished, and at least one alert was raised\n"
-    "    2    usage error: bad option, malformed size/duration/PID, an --interval too long for\n"
-    "         the windows, --record or --plot naming the replay file, garbage in the replay\n"
-    "         file, a kernel thread's PID\n"
-    "    3    no such process, or the process exited while watched\n"
+    "    2    usage error: bad option, malformed size/duration/PID, an --interval under 1ms or\n"
+    "         too long for the windows (or so short that a window would hold more than 10\n"
+    "         million samples), --levels a process at its baseline could not leave, --record\n"
+    "         or --plot naming the replay file, garbage in the replay file, a kernel thread's\n"
+    "         PID\n"
+    "    3    no such process, or the process exited while watched (seen by its pidfd even if\n"
+    "         its PID is taken again before the next sample)\n"
     "    4    permission denied reading the process\n"
     "    5    runtime error: port in use, cannot read or write a file or standard output (a\n"
     "         failure at the end turns 0 or 1 into 5), cannot fork; --help unable to write\n"
@@ -163,11 +167,26 @@ static int parse_levels(const char *s, double levels[3]) {
     return *s ? -1 : 0;
 }
 
+/* The detector keeps every sample of its longest window in memory (16 bytes each in the ring, 8
+ * of scratch, and up to 24 in each order-statistic tree holding it): past this many, a window is
+ * a configuration error that would end hours later as "out of memory", not a watch. */
+#define MAX_WINDOW_SAMPLES 1e7
+
 /* Samples too far apart for a detector to work are refused: a watch that cannot alert would pass
- * for a healthy process. */
+ * for a healthy process. So are samples so close that the windows could not be held. */
 static int check_spacing(const struct options *o) {
     char msg[320];
     const struct ebb_detect_config *d = &o->det;
+    int leak_longer = d->leak_window >= d->baseline_window;
+    double longest = leak_longer ? d->leak_window : d->baseline_window;
+    if (longest / o->interval > MAX_WINDOW_SAMPLES) {
+        snprintf(msg, sizeof msg,
+                 "--%s %gs at --interval %gs would hold %.0f samples in memory (at most %.0f): "
+                 "make the interval longer or the window shorter",
+                 leak_longer ? "leak-window" : "baseline-window", longest, o->interval,
+                 floor(longest / o->interval), MAX_WINDOW_SAMPLES);
+        return usage_error("%s", msg);
+    }
     if (o->interval > ebb_detect_max_level_spacing(d) * (1 + 1e-9)) {
         snprintf(msg, sizeof msg,
                  "--baseline-window %gs is too short for --interval %gs: --confirm %u high "
@@ -185,6 +204,22 @@ static int check_spacing(const struct options *o) {
         return usage_error("%s", msg);
     }
     return 0;
+}
+
+/* A level is left below ratio x (1 - hysteresis). For light, that must be above the baseline
+ * itself: otherwise a process back at its usual size (ratio 1, which the baseline soon makes of
+ * any lasting step) would stay light for good. */
+static int check_light_level(const struct ebb_detect_config *d) {
+    double light = d->levels[0], leave = light * (1 - d->hysteresis);
+    if (leave > 1) return 0;
+    char msg[320];
+    snprintf(msg, sizeof msg,
+             "--levels: light %g would only be left below %g x (1 - --hysteresis %g) = %.4g times "
+             "the baseline, so a process back at its baseline would stay light; raise light "
+             "above %.4g or lower --hysteresis",
+             light, light, d->hysteresis, leave, 1 / (1 - d->hysteresis));
+    usage_error("%s", msg);
+    return -1;
 }
 
 /* Everything after the first "--" is the command to launch. */
@@ -216,7 +251,8 @@ static int parse_option(int c, const char *arg, struct options *o) {
     double v;
     switch (c) {
     case 'i':
-        if (positive_duration(arg, &o->interval)) return usage_error("bad --interval '%s'", arg);
+        if (positive_duration(arg, &o->interval) || o->interval < EBB_MIN_INTERVAL)
+            return usage_error("bad --interval '%s' (expected a duration of at least 1ms)", arg);
         break;
     case 'b':
         if (positive_duration(arg, &o->det.baseline_window))
@@ -335,6 +371,7 @@ static int parse_options(int argc, char **argv, struct options *o) {
     if (optind < argc) o->pid = pid;
     if (ebb_detect_config_check(&o->det))
         return usage_error("%s", "--levels must be three increasing ratios above 1");
+    if (check_light_level(&o->det)) return EBB_EXIT_USAGE;
     return o->replay ? 0 : check_spacing(o);
 }
 
@@ -437,10 +474,14 @@ struct run {
     struct ebb_history hist;
     struct ebb_http *http;
     struct ebb_replay replay;
-    struct ebb_outfile record, plot; /* record.f once recording */
-    pid_t child;                     /* launched command, or 0 */
-    int command_status;              /* its exit status once it has ended, else -1 */
-    pid_t hooks[MAX_HOOKS];          /* running --on-alert commands */
+    struct ebb_outfile record, plot;   /* record.f once recording */
+    pid_t child;                       /* launched command, or 0 */
+    int pidfd;                         /* of the PID watched (not of a command: see read_process) */
+    int command_status;                /* its exit status once it has ended, else -1 */
+    pid_t hooks[MAX_HOOKS];            /* running --on-alert commands */
+    const char *hook_event[MAX_HOOKS]; /* the alert each ran for, and its time: for the line */
+    double hook_t[MAX_HOOKS];          /* that says how it ended */
+    uint64_t hook_failures;            /* --on-alert commands that exited non-zero or were killed */
     char cg_root[4096], cg_dir[4096];
     int has_cgroup;
     int stdout_lost, record_lost; /* failed mid-run (launch mode goes on without them) */
@@ -506,11 +547,36 @@ static int record_sample(struct run *r, const struct sample *s) {
     return code;
 }
 
-/* Forgets the --on-alert commands that have ended; returns how many still run. */
+/* A hook that failed says so: evidence that was not captured, or a page that was not sent,
+ * must not pass for one that was. Only on stderr: the alert was raised all the same, so the exit
+ * status does not change. */
+static void hook_ended(struct run *r, int i, int status) {
+    char how[96];
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return;
+    if (WIFEXITED(status))
+        snprintf(how, sizeof how, "exited with status %d%s", WEXITSTATUS(status),
+                 WEXITSTATUS(status) == 126 || WEXITSTATUS(status) == EBB_EXIT_NOEXEC
+                     ? " (sh could not run the command)"
+                     : "");
+    else if (WIFSIGNALED(status))
+        snprintf(how, sizeof how, "was killed by signal %d (%s)", WTERMSIG(status),
+                 strsignal(WTERMSIG(status)));
+    else
+        snprintf(how, sizeof how, "ended with wait status %#x", (unsigned)status);
+    r->hook_failures++;
+    fprintf(stderr, "ebb watch: --on-alert command for %s at t=%.1fs (pid %d) %s\n",
+            r->hook_event[i], r->hook_t[i], (int)r->hooks[i], how);
+}
+
+/* Reaps the --on-alert commands that have ended, without waiting; returns how many still run. */
 static int reap_hooks(struct run *r) {
     int running = 0;
     for (int i = 0; i < MAX_HOOKS; i++) {
-        if (r->hooks[i] > 0 && waitpid(r->hooks[i], NULL, WNOHANG) != 0) r->hooks[i] = 0;
+        int status;
+        if (r->hooks[i] <= 0) continue;
+        pid_t got = waitpid(r->hooks[i], &status, WNOHANG);
+        if (got == r->hooks[i]) hook_ended(r, i, status);
+        if (got != 0) r->hooks[i] = 0; /* ended, or -1: not ours to wait for any more */
         running += r->hooks[i] > 0;
     }
     return running;
@@ -584,6 +650,8 @@ static void run_hook(struct run *r, const char *event, const struct sample *s,
         return;
     }
     r->hooks[slot] = pid;
+    r->hook_event[slot] = event;
+    r->hook_t[slot] = s->t;
     r->last_hook_t = s->t;
 }
 
@@ -667,6 +735,7 @@ static void publish(struct run *r, const struct sample *s, const struct ebb_dete
     struct ebb_metrics m = {.pid = r->o->pid,
                             .samples = r->samples,
                             .alerts = r->alerts,
+                            .hook_failures = r->hook_failures,
                             .rss = s->bytes,
                             .anon = (double)p->anon,
                             .file = (double)p->file,
@@ -772,13 +841,25 @@ static int command_ended(struct run *r, int options) {
 }
 
 /* Sleeps until `when` (monotonic seconds), or until a stop signal or the command's end. A hook
- * ending wakes the pause but not the loop: samples keep their schedule. */
+ * ending wakes the pause but not the loop: samples keep their schedule, and a failed hook is said
+ * at once. */
 static void sleep_until(struct run *r, double when) {
     while (!stop_signals && monotonic_now() < when) {
         child_changed = 0; /* before the check, so that an end after it wakes the pause */
         if (command_ended(r, WNOHANG)) return;
+        reap_hooks(r);
         pause_until(when, 0);
     }
+}
+
+/* A sample of the watched process. Once its pidfd says it has exited, that is -ESRCH whatever
+ * /proc/PID shows, for the PID may already belong to another process. A launched command needs
+ * no pidfd: it is our child, so its PID stays taken until command_ended reaps it. */
+static int read_process(struct run *r, const char *root, const char *dir,
+                        struct ebb_proc_sample *p) {
+    int err = ebb_proc_read(r->o->pid, r->o->pss, root, dir, p);
+    if (!err && r->pidfd >= 0 && ebb_pidfd_exited(r->pidfd)) err = -ESRCH;
+    return err;
 }
 
 static int live_loop(struct run *r) {
@@ -791,7 +872,7 @@ static int live_loop(struct run *r) {
         struct sample s = {0, 0, {0}, 1};
         /* Whole microseconds, so that --record prints exactly the time the detector saw. */
         s.t = floor((monotonic_now() - start) * 1e6) / 1e6;
-        int err = ebb_proc_read(r->o->pid, r->o->pss, root, dir, &s.proc);
+        int err = read_process(r, root, dir, &s.proc);
         /* Our command is exiting: wait for its status rather than guess. */
         if (err == -ESRCH && command_ended(r, 0)) return r->command_status;
         if (err) return read_failure(r, err);
@@ -859,6 +940,7 @@ static int replay_loop(struct run *r) {
         warn_if_sparse(r, s.t - first_t);
         int code = handle_sample(r, &s);
         if (code) return code;
+        reap_hooks(r);
     }
     if (stop_signals || rc == 1) return finished_status(r);
     if (rc < 0) {
@@ -877,7 +959,10 @@ static int replay_loop(struct run *r) {
 /* The first read tells a missing process and a forbidden one apart before anything starts. */
 static int check_target(struct run *r) {
     struct ebb_proc_sample probe;
-    int err = ebb_proc_read(r->o->pid, r->o->pss, NULL, NULL, &probe);
+    /* Opened before the first read, so that every read is checked against the process it saw. */
+    r->pidfd = ebb_pidfd_open(r->o->pid);
+    if (r->pidfd == -ESRCH) return read_failure(r, -ESRCH);
+    int err = read_process(r, NULL, NULL, &probe);
     if (err) return read_failure(r, err);
     r->has_cgroup = ebb_cgroup_locate(r->o->pid, r->cg_root, sizeof r->cg_root, r->cg_dir,
                                       sizeof r->cg_dir) == 0;
@@ -1056,6 +1141,7 @@ static int finish(struct run *r, int code, double cpu_start, double wall_start) 
     flush_stdout(r);
     if (r->stdout_lost || r->record_lost) code = lost_output_status(r, code);
     ebb_http_stop(r->http);
+    if (r->pidfd >= 0) close(r->pidfd);
     wait_hooks(r);
     double cpu = cpu_seconds() - cpu_start;
     double wall = monotonic_now() - wall_start;
@@ -1078,6 +1164,7 @@ int ebb_cmd_watch(int argc, char **argv) {
     memset(&r, 0, sizeof r);
     r.o = &o;
     r.command_status = -1;
+    r.pidfd = -1;
     r.last_hook_t = -INFINITY;
     r.replay.fd = -1;
     stop_signals = child_changed = 0;

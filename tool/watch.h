@@ -27,4 +27,10 @@ enum ebb_watch_exit {
     EBB_EXIT_NOEXEC = 127, /* `ebb watch -- CMD`: CMD could not be executed */
 };
 
+/* The shortest --interval of `ebb watch` and `ebb check`: a sample (a /proc read, a detector step
+ * of up to a tenth of a millisecond, a line of output) must fit in it with room to spare, or the
+ * samples would come as fast as they can be taken rather than when asked, and neither the text
+ * output (0.1 s) nor --record (1 us) could tell their times apart. */
+#define EBB_MIN_INTERVAL 0.001
+
 #endif

@@ -28,13 +28,16 @@
  *    `confirm` consecutive samples pass, and cleared after `confirm` consecutive samples fail.
  *  - Time left: (limit - fitted line at now) / rate.
  *
- * Invariants: count <= cap; t[] non-decreasing in ring order; the level only moves after
- * `confirm` agreeing samples; a failed step (allocation, time going back) changes nothing.
+ * Invariants: count <= cap; t[] non-decreasing in ring order; a window's tree holds the values
+ * of exactly its samples [lo, hi), all still in the ring; the level only moves after `confirm`
+ * agreeing samples; a failed step (allocation, time going back) changes nothing.
  *
- * Costs: a step is O(n) for the medians (n samples in the window, by quickselect) plus at most
- * five Theil–Sen fits of O(K^2) with K = EBB_DETECT_MAX_POINTS (about 50,000 slope evaluations
- * and the quickselects over them, well under a millisecond). Memory: 16 bytes per sample in the
- * window plus K^2/2 doubles of scratch.
+ * Costs: a step is O(log n) for the order statistics (n samples in a window: each window keeps
+ * its values in a tree, updated as samples enter and leave it) plus at most five Theil–Sen fits
+ * of O(K^2) with K = EBB_DETECT_MAX_POINTS (about 50,000 slope evaluations and the quickselects
+ * over them, well under a millisecond), whatever the spacing of the samples: many samples with
+ * one timestamp cost no more than as many a second apart. Memory: 24 bytes per sample kept (ring
+ * and scratch), 24 more in each tree that holds it, plus K^2/2 doubles of scratch.
  */
 #include "watch_detect.h"
 
@@ -221,6 +224,171 @@ static size_t gather_values(struct ebb_detector *d, size_t from, size_t to) {
     return to - from;
 }
 
+/* ---- order statistics of windows ------------------------------------------------------------
+ *
+ * A quickselect over a window costs a pass over it at every sample, and the baseline window holds
+ * every sample of the last baseline_window seconds: a replay of many samples with one timestamp
+ * (or a few) made each step as long as the whole file, so the run was quadratic. Each window
+ * instead keeps its values in a treap, updated as samples enter and leave it: the same order
+ * statistic, exactly, in O(log n) per sample. A window's tree is brought up to date only when it
+ * is asked for (those of the sustained-growth rule rarely are); samples leaving the ring leave
+ * every tree at once, since their values go with them. When memory is short the tree is dropped
+ * and the answer computed by quickselect, so a step never fails for it. */
+
+static uint32_t os_random(struct ebb_oswindow *w) {
+    uint32_t x = w->seed ? w->seed : 0x9e3779b9u; /* xorshift32 */
+    x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+    return w->seed = x;
+}
+
+static void os_fix(struct ebb_osnode *n, uint32_t t) {
+    n[t].size = n[n[t].left].size + n[n[t].right].size + 1;
+}
+
+static uint32_t os_merge(struct ebb_osnode *n, uint32_t a, uint32_t b) {
+    if (!a || !b) return a ? a : b;
+    if (n[a].prio > n[b].prio) {
+        n[a].right = os_merge(n, n[a].right, b);
+        os_fix(n, a);
+        return a;
+    }
+    n[b].left = os_merge(n, a, n[b].left);
+    os_fix(n, b);
+    return b;
+}
+
+/* Splits tree t into the values below v (*lo) and the others (*hi). */
+static void os_split(struct ebb_osnode *n, uint32_t t, double v, uint32_t *lo, uint32_t *hi) {
+    if (!t) {
+        *lo = *hi = 0;
+    } else if (n[t].v < v) {
+        os_split(n, n[t].right, v, &n[t].right, hi);
+        os_fix(n, t);
+        *lo = t;
+    } else {
+        os_split(n, n[t].left, v, lo, &n[t].left);
+        os_fix(n, t);
+        *hi = t;
+    }
+}
+
+static void os_clear(struct ebb_oswindow *w) {
+    w->root = w->free_list = 0;
+    w->used = 1; /* node 0 is the empty tree */
+}
+
+/* 0, or -1 when memory is short (the tree is unchanged). */
+static int os_insert(struct ebb_oswindow *w, double v) {
+    uint32_t x = w->free_list;
+    if (x) {
+        w->free_list = w->node[x].left;
+    } else {
+        if (!w->used) w->used = 1; /* node 0 is the empty tree */
+        if (w->used >= w->cap) {
+            uint32_t cap = w->cap ? w->cap * 2 : 64;
+            if (cap <= w->cap) return -1;
+            struct ebb_osnode *node = realloc(w->node, cap * sizeof *node);
+            if (!node) return -1;
+            if (!w->node) node[0] = (struct ebb_osnode){0, 0, 0, 0, 0};
+            w->node = node, w->cap = cap;
+        }
+        x = w->used++;
+    }
+    struct ebb_osnode *n = w->node;
+    n[x] = (struct ebb_osnode){v, 0, 0, 1, os_random(w)};
+    uint32_t lo, hi;
+    os_split(n, w->root, v, &lo, &hi);
+    w->root = os_merge(n, os_merge(n, lo, x), hi);
+    return 0;
+}
+
+/* Removes one node holding v from tree t (there is one); returns the new tree. */
+static uint32_t os_erase(struct ebb_oswindow *w, uint32_t t, double v) {
+    struct ebb_osnode *n = w->node;
+    if (!t) return 0;
+    if (v == n[t].v) {
+        uint32_t rest = os_merge(n, n[t].left, n[t].right);
+        n[t].left = w->free_list;
+        w->free_list = t;
+        return rest;
+    }
+    if (v < n[t].v)
+        n[t].left = os_erase(w, n[t].left, v);
+    else
+        n[t].right = os_erase(w, n[t].right, v);
+    os_fix(n, t);
+    return t;
+}
+
+/* The k-th smallest value (from 0) of a tree of more than k nodes. */
+static double os_kth(const struct ebb_oswindow *w, size_t k) {
+    const struct ebb_osnode *n = w->node;
+    uint32_t t = w->root;
+    for (;;) {
+        size_t left = n[n[t].left].size;
+        if (k == left) return n[t].v;
+        if (k < left) {
+            t = n[t].left;
+        } else {
+            k -= left + 1;
+            t = n[t].right;
+        }
+    }
+}
+
+/* Makes the tree of w hold exactly samples [from, to) of the ring. 0, or -1 when memory is short
+ * (the tree is emptied then). */
+static int window_sync(struct ebb_detector *d, struct ebb_oswindow *w, size_t from, size_t to) {
+    size_t lo = d->dropped + from, hi = d->dropped + to;
+    if (w->lo < d->dropped || lo >= w->hi || hi <= w->lo) { /* nothing to keep */
+        os_clear(w);
+        w->lo = w->hi = lo;
+    }
+    while (w->lo < lo)
+        w->root = os_erase(w, w->root, ring_y(d, w->lo++ - d->dropped));
+    while (w->hi > hi)
+        w->root = os_erase(w, w->root, ring_y(d, --w->hi - d->dropped));
+    while (w->lo > lo || w->hi < hi) {
+        size_t seq = w->lo > lo ? w->lo - 1 : w->hi;
+        if (os_insert(w, ring_y(d, seq - d->dropped)) < 0) {
+            os_clear(w);
+            w->lo = w->hi = lo;
+            return -1;
+        }
+        if (seq < w->lo)
+            w->lo = seq;
+        else
+            w->hi = seq + 1;
+    }
+    return 0;
+}
+
+/* The sample numbered seq, of value y, is leaving the ring: it leaves every tree too. */
+static void windows_drop(struct ebb_detector *d, size_t seq, double y) {
+    for (int i = 0; i < EBB_WIN_COUNT; i++) {
+        struct ebb_oswindow *w = &d->win[i];
+        if (w->lo > seq) continue;
+        if (w->lo == seq && w->hi > seq) w->root = os_erase(w, w->root, y);
+        w->lo = seq + 1;
+        if (w->hi < w->lo) w->hi = w->lo;
+    }
+}
+
+/* The k-th smallest value of samples [from, to), k < to - from, from the tree of window `which`. */
+static double window_kth(struct ebb_detector *d, int which, size_t from, size_t to, size_t k) {
+    if (window_sync(d, &d->win[which], from, to) == 0) return os_kth(&d->win[which], k);
+    size_t n = gather_values(d, from, to);
+    select_kth(d->scratch, n, k);
+    return d->scratch[k];
+}
+
+/* The median of samples [from, to) (not empty), as ebb_median computes it. */
+static double window_median(struct ebb_detector *d, int which, size_t from, size_t to) {
+    size_t n = to - from, k = n / 2;
+    double upper = window_kth(d, which, from, to, k);
+    return n % 2 ? upper : (window_kth(d, which, from, to, k - 1) + upper) / 2;
+}
+
 /* Points of samples [from, count), evenly decimated to at most EBB_DETECT_MAX_POINTS, into pt/py.
  */
 static size_t gather_points(struct ebb_detector *d, size_t from) {
@@ -306,14 +474,13 @@ static int window_grows(struct ebb_detector *d, double now, double w, double cur
     return 1;
 }
 
-/* The high quantile of the samples before `until`, if they span at least `min_span` seconds. */
-static int high_before(struct ebb_detector *d, double until, double min_span, double *high) {
+/* The high quantile of the samples before `until`, if they span at least `min_span` seconds;
+ * `which` is the window keeping them. */
+static int high_before(struct ebb_detector *d, int which, double until, double min_span,
+                       double *high) {
     size_t end = first_at_or_after(d, until);
     if (end == 0 || until - ring_t(d, 0) < min_span) return 0;
-    size_t n = gather_values(d, 0, end);
-    size_t k = (size_t)floor(HIGH_QUANTILE * (double)(n - 1));
-    select_kth(d->scratch, n, k);
-    *high = d->scratch[k];
+    *high = window_kth(d, which, 0, end, (size_t)floor(HIGH_QUANTILE * (double)(end - 1)));
     return 1;
 }
 
@@ -323,12 +490,12 @@ static int high_before(struct ebb_detector *d, double until, double min_span, do
  * their high quantile: a swing's earlier peaks stay above each new rise, a leak makes new highs.
  * When the whole history is one rise (a watch that began as the growth did), only growth over
  * the full leak window is reported. */
-static int makes_new_high(struct ebb_detector *d, double now, double episode, double m) {
+static int makes_new_high(struct ebb_detector *d, double now, int fifths, double m) {
+    double episode = m * fifths, high;
     if (episode >= d->cfg.leak_window * 0.999) return 1;
-    double high;
-    if (!high_before(d, now - episode, m, &high)) return 0;
-    size_t recent = gather_values(d, first_at_or_after(d, now - m / 4), d->count);
-    return ebb_median(d->scratch, recent) > high * (1 + HIGH_MARGIN);
+    if (!high_before(d, EBB_WIN_BEFORE + fifths - 1, now - episode, m, &high)) return 0;
+    double recent = window_median(d, EBB_WIN_RECENT, first_at_or_after(d, now - m / 4), d->count);
+    return recent > high * (1 + HIGH_MARGIN);
 }
 
 static int leak_candidate(struct ebb_detector *d, double now, double current, struct fit *best) {
@@ -341,9 +508,9 @@ static int leak_candidate(struct ebb_detector *d, double now, double current, st
         double w = m * k;
         if (span < w * 0.95) break;
         struct fit f;
-        if (window_grows(d, now, w, current, &f)) *best = f, found = 1;
+        if (window_grows(d, now, w, current, &f)) *best = f, found = k;
     }
-    return found && makes_new_high(d, now, best->span, m);
+    return found && makes_new_high(d, now, found, m);
 }
 
 /* ---- the step ------------------------------------------------------------------------------- */
@@ -365,6 +532,8 @@ int ebb_detector_init(struct ebb_detector *d, const struct ebb_detect_config *cf
 
 void ebb_detector_free(struct ebb_detector *d) {
     free(d->t), free(d->y), free(d->scratch), free(d->pairs), free(d->pt), free(d->py);
+    for (int i = 0; i < EBB_WIN_COUNT; i++)
+        free(d->win[i].node);
     memset(d, 0, sizeof *d);
 }
 
@@ -376,8 +545,10 @@ static double keep_seconds(const struct ebb_detector *d) {
 
 /* Appends a sample after dropping the expired ones; the caller has made room. */
 static void push_sample(struct ebb_detector *d, double t, double bytes) {
-    while (d->count && ring_t(d, 0) < t - keep_seconds(d))
+    while (d->count && ring_t(d, 0) < t - keep_seconds(d)) {
+        windows_drop(d, d->dropped++, ring_y(d, 0));
         d->head = (d->head + 1) % d->cap, d->count--;
+    }
     size_t i = ring_index(d, d->count);
     d->t[i] = t, d->y[i] = bytes;
     d->count++;
@@ -385,9 +556,8 @@ static void push_sample(struct ebb_detector *d, double t, double bytes) {
 
 static double baseline_of(struct ebb_detector *d, double now, int *warm) {
     size_t from = first_at_or_after(d, now - d->cfg.baseline_window);
-    size_t n = gather_values(d, from, d->count);
-    *warm = n >= 3 && now - ring_t(d, 0) >= d->cfg.baseline_window * 0.95;
-    return ebb_median(d->scratch, n);
+    *warm = d->count - from >= 3 && now - ring_t(d, 0) >= d->cfg.baseline_window * 0.95;
+    return window_median(d, EBB_WIN_BASELINE, from, d->count);
 }
 
 static void update_leak(struct ebb_detector *d, double now, double bytes,

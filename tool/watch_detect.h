@@ -6,6 +6,7 @@
 #define EBB_TOOL_WATCH_DETECT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 enum ebb_severity { EBB_SEV_NONE = 0, EBB_SEV_LIGHT, EBB_SEV_MEDIUM, EBB_SEV_SEVERE };
 
@@ -47,11 +48,30 @@ struct ebb_detect_result {
     double eta;                 /* seconds until limit_bytes at leak_rate, or -1 when none */
 };
 
+/* The values of a run of consecutive samples as an order-statistic tree (a treap in a pool of
+ * nodes; node 0 stands for the empty tree), so that the k-th smallest of a window that slides
+ * costs O(log n) per sample entering or leaving it rather than a pass over the whole window. */
+struct ebb_osnode {
+    double v;
+    uint32_t left, right, size, prio;
+};
+struct ebb_oswindow {
+    struct ebb_osnode *node;
+    uint32_t root, used, cap, free_list, seed;
+    size_t lo, hi; /* the tree holds the samples numbered [lo, hi) since the first one */
+};
+
+/* The windows order statistics are taken over: the baseline, the recent level of the
+ * sustained-growth rule, and the history before a growing window of k fifths, k = 1..4. */
+enum { EBB_WIN_BASELINE, EBB_WIN_RECENT, EBB_WIN_BEFORE, EBB_WIN_COUNT = EBB_WIN_BEFORE + 4 };
+
 /* Samples live in a ring that grows to cover the longest window; scratch space is reused. */
 struct ebb_detector {
     struct ebb_detect_config cfg;
     double *t, *y; /* ring of samples, oldest at head */
     size_t head, count, cap;
+    size_t dropped; /* samples that have left the ring: the number of the one at head */
+    struct ebb_oswindow win[EBB_WIN_COUNT];
     double *scratch;             /* cap doubles: medians */
     double *pairs;               /* pairwise slopes of at most EBB_DETECT_MAX_POINTS points */
     double *pt, *py;             /* the points of one window, decimated */

@@ -48,13 +48,21 @@ static void counter(char *buf, size_t len, size_t *at, const char *name, const c
 size_t ebb_metrics_format(char *buf, size_t len, const struct ebb_metrics *m) {
     size_t at = 0;
     if (len) buf[0] = '\0';
+    /* A replay watches no process: the label is left out (the JSON's pid is null then), for a
+     * pid="0" would read as a process ID. */
     put(buf, len, &at,
-        "# HELP ebb_watch_info The watched process.\n# TYPE ebb_watch_info gauge\n"
-        "ebb_watch_info{pid=\"%d\"} 1\n",
-        m->pid);
+        "# HELP ebb_watch_info The watched process (no pid in a replay).\n"
+        "# TYPE ebb_watch_info gauge\n");
+    if (m->pid > 0)
+        put(buf, len, &at, "ebb_watch_info{pid=\"%d\"} 1\n", m->pid);
+    else
+        put(buf, len, &at, "ebb_watch_info 1\n");
     counter(buf, len, &at, "ebb_watch_samples_total", "Samples taken.", m->samples);
     counter(buf, len, &at, "ebb_watch_alerts_total", "Alerts raised (level entered, leak, OOM).",
             m->alerts);
+    counter(buf, len, &at, "ebb_watch_hook_failures_total",
+            "--on-alert commands that exited non-zero, were killed or could not run.",
+            m->hook_failures);
     gauge(buf, len, &at, "ebb_watch_rss_bytes", "Resident set size.", m->rss);
     gauge(buf, len, &at, "ebb_watch_anon_bytes", "Anonymous resident memory.", m->anon);
     gauge(buf, len, &at, "ebb_watch_file_bytes", "File-backed resident memory.", m->file);

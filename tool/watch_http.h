@@ -10,8 +10,9 @@
 #include <sys/socket.h>
 
 struct ebb_metrics {
-    int pid; /* 0 in replay */
+    int pid; /* 0 in replay: the info metric then has no pid label */
     uint64_t samples, alerts;
+    uint64_t hook_failures; /* --on-alert commands that failed */
     double rss, anon, file, swap, pss;
     int has_pss;
     double baseline, ratio;

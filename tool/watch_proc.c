@@ -15,9 +15,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 long ebb_read_small_file(const char *path, char *buf, size_t len) {
@@ -216,4 +218,23 @@ int ebb_proc_read(pid_t pid, int want_pss, const char *cgroup_root, const char *
     if (cgroup_dir && cgroup_root && ebb_cgroup_read(cgroup_dir, cgroup_root, &out->cgroup) == 0)
         out->has_cgroup = 1;
     return 0;
+}
+
+int ebb_pidfd_open(pid_t pid) {
+#ifdef SYS_pidfd_open
+    long fd = syscall(SYS_pidfd_open, pid, 0);
+    if (fd >= 0) return (int)fd;
+    if (errno == ESRCH) return -ESRCH;
+#else
+    (void)pid;
+#endif
+    return -1; /* ENOSYS, EPERM (seccomp), EMFILE...: /proc alone, as before */
+}
+
+int ebb_pidfd_exited(int fd) {
+    struct pollfd p = {fd, POLLIN, 0};
+    int n;
+    while ((n = poll(&p, 1, 0)) < 0 && errno == EINTR) {
+    }
+    return n > 0;
 }

@@ -53,6 +53,17 @@ int ebb_cgroup_locate(pid_t pid, char *root, size_t root_len, char *dir, size_t 
 int ebb_proc_read(pid_t pid, int want_pss, const char *cgroup_root, const char *cgroup_dir,
                   struct ebb_proc_sample *out);
 
+/* A process descriptor for `pid` (pidfd_open, Linux 5.3 and later; close-on-exec), so that its
+ * exit is seen even when its PID is reused before the next look at /proc/PID. The descriptor, or
+ * -ESRCH when there is no such process, or -1 when the kernel gives none (too old, or refused by
+ * a seccomp policy): the caller goes on without one. */
+int ebb_pidfd_open(pid_t pid);
+
+/* Whether the process of a descriptor from ebb_pidfd_open has exited (it may not be reaped yet):
+ * 1 or 0, without waiting. A process gone counts from then on even if its PID is reused, so a read
+ * of /proc/PID is trusted only when this says 0 after it. */
+int ebb_pidfd_exited(int fd);
+
 /* Reads a whole small file into buf (NUL-terminated); bytes read or a negative errno. */
 long ebb_read_small_file(const char *path, char *buf, size_t len);
 
