@@ -131,12 +131,18 @@ kill "$(cat "$T/hook.pid")" 2>/dev/null || fail "the hook was not left running"
 # /metrics on loopback (port 0: the kernel picks a free one), with a bash /dev/tcp client.
 $EBB watch -q -i 50ms --listen 127.0.0.1:0 $target 2>"$T/http.err" &
 server=$!; pids+=($server)
-port=
-for _ in $(seq 50); do
-    port=$(sed -n 's/.*serving metrics on port \([0-9]*\).*/\1/p' "$T/http.err")
-    [ -n "$port" ] && break
-    sleep 0.05
-done
+# The port a watch started with --listen ...:0 announced on its stderr (in FILE), waiting up to
+# 2.5 s for it; empty when none came.
+announced_port() { # FILE
+    local port=
+    for _ in $(seq 50); do
+        port=$(sed -n 's/.*serving metrics on port \([0-9]*\).*/\1/p' "$1")
+        [ -n "$port" ] && break
+        sleep 0.05
+    done
+    echo "$port"
+}
+port=$(announced_port "$T/http.err")
 fetch() { # PATH -> response on stdout
     exec 3<>/dev/tcp/127.0.0.1/$port || return 1
     printf 'GET %s HTTP/1.0\r\nHost: localhost\r\n\r\n' "$1" >&3
@@ -169,12 +175,7 @@ kill $server; wait $server 2>/dev/null
 awk 'BEGIN { for (t = 0; t < 40; t++) printf "%d,%d\n", t, 1e8 }' >"$T/few.csv"
 (cat "$T/few.csv"; sleep 3) | $EBB watch -q --replay - --listen 127.0.0.1:0 2>"$T/http2.err" &
 server=$!; pids+=($server)
-port=
-for _ in $(seq 50); do
-    port=$(sed -n 's/.*serving metrics on port \([0-9]*\).*/\1/p' "$T/http2.err")
-    [ -n "$port" ] && break
-    sleep 0.05
-done
+port=$(announced_port "$T/http2.err")
 if [ -z "$port" ]; then
     fail "no port announced for the replay: $(cat "$T/http2.err")"
 else
