@@ -230,8 +230,7 @@ static int measure(const struct check_opts *o, struct series *s) {
     for (s->n = 0; s->n < n; s->n++) {
         if (s->n) sleep_until(&start, (double)s->n * o->interval);
         struct ebb_proc_sample p;
-        err = ebb_proc_read(o->pid, 0, NULL, NULL, &p);
-        if (!err && pidfd >= 0 && ebb_pidfd_exited(pidfd)) err = -ESRCH;
+        err = ebb_proc_read_pidfd(o->pid, pidfd, 0, NULL, NULL, &p);
         if (err) break;
         s->t[s->n] = seconds_since(&start);
         s->y[s->n] = (double)p.rss;

@@ -474,9 +474,10 @@ struct run {
     struct ebb_history hist;
     struct ebb_http *http;
     struct ebb_replay replay;
-    struct ebb_outfile record, plot;   /* record.f once recording */
-    pid_t child;                       /* launched command, or 0 */
-    int pidfd;                         /* of the PID watched (not of a command: see read_process) */
+    struct ebb_outfile record, plot; /* record.f once recording */
+    pid_t child;                     /* launched command, or 0 */
+    int pidfd; /* of the PID watched; -1 for a command, our child, whose PID stays taken until
+                * command_ended reaps it */
     int command_status;                /* its exit status once it has ended, else -1 */
     pid_t hooks[MAX_HOOKS];            /* running --on-alert commands */
     const char *hook_event[MAX_HOOKS]; /* the alert each ran for, and its time: for the line */
@@ -852,16 +853,6 @@ static void sleep_until(struct run *r, double when) {
     }
 }
 
-/* A sample of the watched process. Once its pidfd says it has exited, that is -ESRCH whatever
- * /proc/PID shows, for the PID may already belong to another process. A launched command needs
- * no pidfd: it is our child, so its PID stays taken until command_ended reaps it. */
-static int read_process(struct run *r, const char *root, const char *dir,
-                        struct ebb_proc_sample *p) {
-    int err = ebb_proc_read(r->o->pid, r->o->pss, root, dir, p);
-    if (!err && r->pidfd >= 0 && ebb_pidfd_exited(r->pidfd)) err = -ESRCH;
-    return err;
-}
-
 static int live_loop(struct run *r) {
     double start = monotonic_now(), next = start;
     double end = r->o->duration > 0 ? start + r->o->duration : INFINITY;
@@ -872,7 +863,7 @@ static int live_loop(struct run *r) {
         struct sample s = {0, 0, {0}, 1};
         /* Whole microseconds, so that --record prints exactly the time the detector saw. */
         s.t = floor((monotonic_now() - start) * 1e6) / 1e6;
-        int err = read_process(r, root, dir, &s.proc);
+        int err = ebb_proc_read_pidfd(r->o->pid, r->pidfd, r->o->pss, root, dir, &s.proc);
         /* Our command is exiting: wait for its status rather than guess. */
         if (err == -ESRCH && command_ended(r, 0)) return r->command_status;
         if (err) return read_failure(r, err);
@@ -962,7 +953,7 @@ static int check_target(struct run *r) {
     /* Opened before the first read, so that every read is checked against the process it saw. */
     r->pidfd = ebb_pidfd_open(r->o->pid);
     if (r->pidfd == -ESRCH) return read_failure(r, -ESRCH);
-    int err = read_process(r, NULL, NULL, &probe);
+    int err = ebb_proc_read_pidfd(r->o->pid, r->pidfd, r->o->pss, NULL, NULL, &probe);
     if (err) return read_failure(r, err);
     r->has_cgroup = ebb_cgroup_locate(r->o->pid, r->cg_root, sizeof r->cg_root, r->cg_dir,
                                       sizeof r->cg_dir) == 0;

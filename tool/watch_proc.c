@@ -231,6 +231,12 @@ int ebb_pidfd_open(pid_t pid) {
     return -1; /* ENOSYS, EPERM (seccomp), EMFILE...: /proc alone, as before */
 }
 
+int ebb_proc_read_pidfd(pid_t pid, int pidfd, int want_pss, const char *cgroup_root,
+                        const char *cgroup_dir, struct ebb_proc_sample *out) {
+    int err = ebb_proc_read(pid, want_pss, cgroup_root, cgroup_dir, out);
+    return !err && pidfd >= 0 && ebb_pidfd_exited(pidfd) ? -ESRCH : err;
+}
+
 int ebb_pidfd_exited(int fd) {
     struct pollfd p = {fd, POLLIN, 0};
     int n;

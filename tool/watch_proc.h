@@ -64,6 +64,12 @@ int ebb_pidfd_open(pid_t pid);
  * of /proc/PID is trusted only when this says 0 after it. */
 int ebb_pidfd_exited(int fd);
 
+/* ebb_proc_read, checked against `pidfd` (from ebb_pidfd_open; negative: none, /proc alone
+ * decides): once the pidfd says the process has exited, -ESRCH whatever /proc/PID shows, for the
+ * PID may already belong to another process. */
+int ebb_proc_read_pidfd(pid_t pid, int pidfd, int want_pss, const char *cgroup_root,
+                        const char *cgroup_dir, struct ebb_proc_sample *out);
+
 /* Reads a whole small file into buf (NUL-terminated); bytes read or a negative errno. */
 long ebb_read_small_file(const char *path, char *buf, size_t len);
 
