@@ -468,6 +468,13 @@ static void pause_until(double when, sig_atomic_t stops) {
 /* What prepare() returns when a stop signal came before the run began: end as "finished". */
 #define STOPPED (-1)
 
+/* A running --on-alert command, and the alert it ran for (for the line that says how it ended). */
+struct hook {
+    pid_t pid; /* 0: a free slot */
+    const char *event;
+    double t;
+};
+
 struct run {
     struct options *o;
     struct ebb_detector det;
@@ -478,11 +485,9 @@ struct run {
     pid_t child;                     /* launched command, or 0 */
     int pidfd; /* of the PID watched; -1 for a command, our child, whose PID stays taken until
                 * command_ended reaps it */
-    int command_status;                /* its exit status once it has ended, else -1 */
-    pid_t hooks[MAX_HOOKS];            /* running --on-alert commands */
-    const char *hook_event[MAX_HOOKS]; /* the alert each ran for, and its time: for the line */
-    double hook_t[MAX_HOOKS];          /* that says how it ended */
-    uint64_t hook_failures;            /* --on-alert commands that exited non-zero or were killed */
+    int command_status;           /* its exit status once it has ended, else -1 */
+    struct hook hooks[MAX_HOOKS]; /* running --on-alert commands */
+    uint64_t hook_failures;       /* --on-alert commands that exited non-zero or were killed */
     char cg_root[4096], cg_dir[4096];
     int has_cgroup;
     int stdout_lost, record_lost; /* failed mid-run (launch mode goes on without them) */
@@ -551,7 +556,7 @@ static int record_sample(struct run *r, const struct sample *s) {
 /* A hook that failed says so: evidence that was not captured, or a page that was not sent,
  * must not pass for one that was. Only on stderr: the alert was raised all the same, so the exit
  * status does not change. */
-static void hook_ended(struct run *r, int i, int status) {
+static void hook_ended(struct run *r, const struct hook *h, int status) {
     char how[96];
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return;
     if (WIFEXITED(status))
@@ -565,20 +570,21 @@ static void hook_ended(struct run *r, int i, int status) {
     else
         snprintf(how, sizeof how, "ended with wait status %#x", (unsigned)status);
     r->hook_failures++;
-    fprintf(stderr, "ebb watch: --on-alert command for %s at t=%.1fs (pid %d) %s\n",
-            r->hook_event[i], r->hook_t[i], (int)r->hooks[i], how);
+    fprintf(stderr, "ebb watch: --on-alert command for %s at t=%.1fs (pid %d) %s\n", h->event, h->t,
+            (int)h->pid, how);
 }
 
 /* Reaps the --on-alert commands that have ended, without waiting; returns how many still run. */
 static int reap_hooks(struct run *r) {
     int running = 0;
     for (int i = 0; i < MAX_HOOKS; i++) {
+        struct hook *h = &r->hooks[i];
         int status;
-        if (r->hooks[i] <= 0) continue;
-        pid_t got = waitpid(r->hooks[i], &status, WNOHANG);
-        if (got == r->hooks[i]) hook_ended(r, i, status);
-        if (got != 0) r->hooks[i] = 0; /* ended, or -1: not ours to wait for any more */
-        running += r->hooks[i] > 0;
+        if (h->pid <= 0) continue;
+        pid_t got = waitpid(h->pid, &status, WNOHANG);
+        if (got == h->pid) hook_ended(r, h, status);
+        if (got != 0) h->pid = 0; /* ended, or -1: not ours to wait for any more */
+        running += h->pid > 0;
     }
     return running;
 }
@@ -636,7 +642,7 @@ static void run_hook(struct run *r, const char *event, const struct sample *s,
     int slot = -1;
     reap_hooks(r);
     for (int i = 0; i < MAX_HOOKS && slot < 0; i++)
-        if (r->hooks[i] == 0) slot = i;
+        if (r->hooks[i].pid == 0) slot = i;
     if (slot < 0) {
         fprintf(stderr, "ebb watch: too many --on-alert commands still running; skipped\n");
         return;
@@ -650,9 +656,7 @@ static void run_hook(struct run *r, const char *event, const struct sample *s,
         fprintf(stderr, "ebb watch: cannot run --on-alert: %s\n", strerror(e));
         return;
     }
-    r->hooks[slot] = pid;
-    r->hook_event[slot] = event;
-    r->hook_t[slot] = s->t;
+    r->hooks[slot] = (struct hook){pid, event, s->t};
     r->last_hook_t = s->t;
 }
 
