@@ -337,10 +337,11 @@ static double os_kth(const struct ebb_oswindow *w, size_t k) {
 }
 
 /* Makes the tree of w hold exactly samples [from, to) of the ring. 0, or -1 when memory is short
- * (the tree is emptied then). */
+ * (the tree is emptied then). The tree holds only samples still in the ring (windows_drop sees
+ * to it), so its values can be found there to be erased. */
 static int window_sync(struct ebb_detector *d, struct ebb_oswindow *w, size_t from, size_t to) {
     size_t lo = d->dropped + from, hi = d->dropped + to;
-    if (w->lo < d->dropped || lo >= w->hi || hi <= w->lo) { /* nothing to keep */
+    if (lo >= w->hi || hi <= w->lo) { /* nothing to keep */
         os_clear(w);
         w->lo = w->hi = lo;
     }
@@ -363,12 +364,13 @@ static int window_sync(struct ebb_detector *d, struct ebb_oswindow *w, size_t fr
     return 0;
 }
 
-/* The sample numbered seq, of value y, is leaving the ring: it leaves every tree too. */
+/* The sample numbered seq, of value y, the oldest in the ring, is leaving it: it leaves every
+ * tree too (a tree starts at or after the oldest sample, so only one starting there holds it). */
 static void windows_drop(struct ebb_detector *d, size_t seq, double y) {
     for (int i = 0; i < EBB_WIN_COUNT; i++) {
         struct ebb_oswindow *w = &d->win[i];
-        if (w->lo > seq) continue;
-        if (w->lo == seq && w->hi > seq) w->root = os_erase(w, w->root, y);
+        if (w->lo != seq) continue;
+        if (w->hi > seq) w->root = os_erase(w, w->root, y);
         w->lo = seq + 1;
         if (w->hi < w->lo) w->hi = w->lo;
     }
